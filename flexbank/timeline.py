@@ -1,0 +1,83 @@
+"""Local calendar conventions of rules.md section 0: dates, ISO weeks, whole minutes.
+
+Durations are real elapsed time; days and weeks are local to the scenario's timezone,
+so a week across a clock change is 167 or 169 hours long.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_date(instant: dt.datetime, tz: str) -> dt.date:
+    return instant.astimezone(zone(tz)).date()
+
+
+def first_minute_date(start: dt.datetime, tz: str) -> dt.date:
+    """The local date of an engagement's first minute (its start date)."""
+    return local_date(start, tz)
+
+
+def last_minute_date(end: dt.datetime, tz: str) -> dt.date:
+    """The local date of an engagement's last minute (its end date)."""
+    return local_date(end - MINUTE, tz)
+
+
+def week_monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def local_midnight(day: dt.date, tz: str) -> dt.datetime:
+    """The instant at which local date ``day`` begins, in UTC."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone(tz)).astimezone(dt.timezone.utc)
+
+
+def week_start(instant: dt.datetime, tz: str) -> dt.datetime:
+    """Monday 00:00 local of the ISO week holding ``instant``, in UTC."""
+    return local_midnight(week_monday(local_date(instant, tz)), tz)
+
+
+def week_bounds(monday: dt.date, tz: str) -> tuple[dt.datetime, dt.datetime]:
+    return local_midnight(monday, tz), local_midnight(monday + dt.timedelta(days=7), tz)
+
+
+def weeks_between(first_monday: dt.date, monday: dt.date) -> int:
+    """Whole weeks from one Monday to another (negative when earlier)."""
+    return (monday - first_monday).days // 7
+
+
+def split_by_week(
+    start: dt.datetime, end: dt.datetime, tz: str
+) -> Iterator[tuple[dt.date, dt.timedelta]]:
+    """The part of ``[start, end)`` in each local week, as (Monday, duration)."""
+    cursor = start
+    while cursor < end:
+        monday = week_monday(local_date(cursor, tz))
+        _, week_end = week_bounds(monday, tz)
+        piece_end = min(end, week_end)
+        yield monday, piece_end - cursor
+        cursor = piece_end
+
+
+def minutes(delta: dt.timedelta) -> int:
+    """Whole minutes in a duration (times in the format are whole minutes)."""
+    return int(delta.total_seconds() // 60)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later; the 31st lands on the last day of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_first = dt.date(year + (month // 12), month % 12 + 1, 1)
+    last_day = (next_first - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))
