@@ -14,6 +14,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Shift matching for a shared bank of flexible care workers."""
+
+
 # Each module has register(app); missing ones (work in progress) are skipped.
 _COMMAND_MODULES = ("schema", "compliance", "sample", "solve", "check", "demo")
 
