@@ -1,0 +1,50 @@
+"""``flexbank sample``: a seeded, realistic scenario of Bury's flex bank."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flexbank.cli.common import EXIT_BAD_INPUT, err_console, write_json
+from flexbank.sample import ATTRIBUTION, DEFAULT_START, generate
+
+_DEFAULT_START = dt.datetime.combine(DEFAULT_START, dt.time())
+
+
+def sample(
+    workers: Annotated[int, typer.Option(min=0, help="number of workers")] = 60,
+    gaps: Annotated[int, typer.Option(min=0, help="number of gaps")] = 400,
+    seed: Annotated[int, typer.Option(help="random seed; same arguments, same file")] = 1,
+    start: Annotated[
+        dt.datetime,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            show_default=DEFAULT_START.isoformat(),
+            help="first day of the horizon (a Monday)",
+        ),
+    ] = _DEFAULT_START,
+    days: Annotated[int, typer.Option(min=1, help="days in the horizon")] = 7,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write; default standard output")
+    ] = None,
+) -> None:
+    """Write a sample scenario on real Bury places (care homes and postcodes).
+
+    Workers, clients and home-care agencies are invented. The places are open data:
+    """
+    try:
+        scenario = generate(workers, gaps, seed, start=start.date(), days=days)
+    except ValueError as error:
+        err_console.print(f"[bold red]sample[/]: {error}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+    write_json(scenario.model_dump(mode="json"), output)
+
+
+sample.__doc__ = f"{sample.__doc__}{ATTRIBUTION}\n"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sample)

@@ -1,0 +1,189 @@
+"""``flexbank solve`` and ``flexbank explain``: the daily allocation and its reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from flexbank.cli.common import console, err_console, read_plan, read_scenario, write_json
+from flexbank.models import PRIORITIES, Plan, Scenario
+
+if TYPE_CHECKING:  # the optimiser is imported when a command runs, not at start-up
+    from flexbank.matching.model import Pair
+    from flexbank.matching.problem import Problem
+    from flexbank.matching.solver import Progress
+
+
+def summary_table(plan: Plan) -> Table:
+    table = Table(title=f"Plan for {plan.scenario} ({plan.status})")
+    table.add_column("priority")
+    table.add_column("covered h", justify="right")
+    table.add_column("bound h", justify="right")
+    table.add_column("phone round h", justify="right")
+    metrics = plan.metrics
+    baseline = (metrics.model_extra or {}).get("baseline_covered_hours", {})
+    for p in PRIORITIES:
+        bound = getattr(metrics.upper_bound_hours, p) if metrics.upper_bound_hours else None
+        table.add_row(
+            p,
+            f"{getattr(metrics.covered_hours, p):.2f}",
+            "" if bound is None else f"{bound:.2f}",
+            f"{baseline.get(p, 0):.2f}" if baseline else "",
+        )
+    extra = metrics.model_extra or {}
+    table.caption = (
+        f"{len(plan.assignments)} assignments, {extra.get('gaps_filled', '?')}/"
+        f"{extra.get('gaps', '?')} gaps filled, continuity {metrics.continuity}, "
+        f"travel {metrics.travel_minutes} min, {metrics.solve_seconds:.1f} s"
+    )
+    return table
+
+
+def unfilled_table(plan: Plan, limit: int = 30) -> Table:
+    table = Table(title=f"Unfilled gaps ({len(plan.unfilled)})")
+    table.add_column("gap")
+    table.add_column("missing", justify="right")
+    table.add_column("why (workers ruled out)")
+    for item in plan.unfilled[:limit]:
+        table.add_row(
+            item.gap_id,
+            str(item.missing),
+            "; ".join(f"{r.code} {r.workers}" for r in item.reasons[:4]),
+        )
+    if len(plan.unfilled) > limit:
+        table.caption = f"... and {len(plan.unfilled) - limit} more (see the plan file)"
+    return table
+
+
+class _LiveProgress:
+    """Shows the running objective and bound of each stage."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+        self.rows: dict[str, Progress] = {}
+
+    def __call__(self, event: Progress) -> None:
+        self.rows[f"{event.phase}/{event.stage}"] = event
+        table = Table(title="Solving (objective and bound per stage)")
+        for column in ("phase", "stage", "objective", "bound", "gap", "s"):
+            table.add_column(column)
+        for event in list(self.rows.values())[-12:]:
+            gap = abs(event.bound - event.objective) / max(abs(event.bound), 1)
+            table.add_row(
+                event.phase,
+                event.stage,
+                f"{event.objective:.0f}",
+                f"{event.bound:.0f}",
+                f"{gap:.1%}",
+                f"{event.elapsed:.1f}",
+            )
+        self.live.update(table)
+
+
+def solve(
+    scenario_file: Annotated[Path, typer.Argument(help="scenario JSON", metavar="SCENARIO")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="plan JSON to write")] = None,
+    time_limit: Annotated[float, typer.Option(help="seconds for the optimiser")] = 30.0,
+    workers: Annotated[int, typer.Option(help="solver threads (1 = deterministic)")] = 2,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    quiet: Annotated[bool, typer.Option(help="no live progress")] = False,
+) -> None:
+    """Plan the scenario: fill the most emergency, urgent, then routine hours legally."""
+    scenario = read_scenario(scenario_file)
+    plan = run_and_show(scenario, time_limit=time_limit, workers=workers, seed=seed, quiet=quiet)
+    if output is not None:
+        write_json(plan.model_dump(mode="json"), output)
+        console.print(f"plan written to [bold]{output}[/]")
+
+
+def run_and_show(
+    scenario: Scenario, *, time_limit: float, workers: int, seed: int, quiet: bool
+) -> Plan:
+    from flexbank.matching.plan import solve as solve_scenario
+
+    if quiet or not console.is_terminal:
+        plan = solve_scenario(scenario, time_limit=time_limit, workers=workers, seed=seed)
+    else:
+        with Live(console=err_console, refresh_per_second=4, transient=True) as live:
+            plan = solve_scenario(
+                scenario,
+                time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                progress=_LiveProgress(live),
+            )
+    console.print(summary_table(plan))
+    if plan.unfilled:
+        console.print(unfilled_table(plan))
+    if plan.released:
+        console.print(
+            "Released pins: "
+            + ", ".join(f"{r.gap_id}/{r.worker_id} ({', '.join(r.codes)})" for r in plan.released)
+        )
+    return plan
+
+
+def assignment_of(problem: Problem, plan: Plan) -> dict[Pair, int]:
+    out: dict[Pair, int] = {}
+    for a in plan.assignments:
+        worker = problem.worker_by_id[a.worker_id].index
+        gap = problem.gap_by_id[a.gap_id].index
+        out[(worker, gap)] = problem.minute(a.start)
+    return out
+
+
+def explain(
+    scenario_file: Annotated[Path, typer.Argument(help="scenario JSON", metavar="SCENARIO")],
+    plan_file: Annotated[Path, typer.Argument(help="plan JSON", metavar="PLAN")],
+    gap: Annotated[str, typer.Option(help="the gap to explain")],
+    worker: Annotated[str | None, typer.Option(help="only this worker")] = None,
+) -> None:
+    """Why each worker is or is not on a gap, by the first rule that kept them off it."""
+    from flexbank.matching.explain import Explainer
+    from flexbank.matching.problem import Problem
+
+    scenario = read_scenario(scenario_file)
+    plan = read_plan(plan_file, scenario)
+    problem = Problem(scenario)
+    if gap not in problem.gap_by_id:
+        err_console.print(f"[red]no gap {gap!r} in the scenario[/]")
+        raise typer.Exit(2)
+    if worker is not None and worker not in problem.worker_by_id:
+        err_console.print(f"[red]no worker {worker!r} in the scenario[/]")
+        raise typer.Exit(2)
+    g = problem.gap_by_id[gap]
+    explainer = Explainer(problem, assignment_of(problem, plan))
+    chosen = [a for a in plan.assignments if a.gap_id == gap]
+    console.print(
+        f"[bold]{gap}[/] {g.priority} {g.kind} at {scenario.gaps[g.index].start.isoformat()}, "
+        f"needs {g.headcount}; {len(chosen)} assigned, "
+        f"{len(problem.by_gap.get(g.index, []))} passed every compliance check."
+    )
+    table = Table()
+    table.add_column("worker")
+    table.add_column("outcome")
+    table.add_column("why")
+    for a in chosen:
+        if worker is not None and a.worker_id != worker:
+            continue
+        w = problem.worker_by_id[a.worker_id]
+        candidate = problem.candidate_of.get((w.index, g.index))
+        why = []
+        if candidate is not None:
+            why.append(["no continuity", "knows the provider", "knows the client"][candidate.continuity])
+            why.append(f"{candidate.home_minutes} min from home by {w.mode.replace('_', ' ')}")
+        table.add_row(a.worker_id, "[green]assigned[/]", "; ".join(why))
+    for reason in explainer.worker_reasons(g.index):
+        if worker is not None and reason.worker_id != worker:
+            continue
+        table.add_row(reason.worker_id, reason.code, reason.message)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(solve)
+    app.command()(explain)

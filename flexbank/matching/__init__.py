@@ -1,0 +1,7 @@
+"""Matching: the CP-SAT optimiser, the phone-round baseline, ranking and explanations."""
+
+from __future__ import annotations
+
+from flexbank.matching.plan import solve
+
+__all__ = ["solve"]

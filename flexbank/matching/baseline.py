@@ -1,0 +1,122 @@
+"""The coordinator's phone round: a quick, deterministic, always-valid plan.
+
+Gaps are filled one at a time, most pressing first (emergency, urgent, routine; then
+by start, then id). Each open position goes to the nearest candidate worker (home
+travel minutes, then kilometres, then worker id) who can still take it at a legal
+start, the earliest one :meth:`Roster.first_legal_start` finds. A double-handed visit
+is filled only when enough workers can all start it at one common time; otherwise it is
+left empty. This is what a coordinator ringing round would do, and it is the plan the
+optimiser must never do worse than.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from flexbank.geo import distance_km
+from flexbank.matching.legality import Roster
+from flexbank.matching.problem import PRIORITY_RANK, Candidate, Problem
+
+Pair = tuple[int, int]  # (worker, gap)
+
+_EMPTY: Mapping[Pair, int] = MappingProxyType({})
+
+
+class _Rosters(dict[int, Roster]):
+    """Rosters built on first use."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__()
+        self.problem = problem
+
+    def __missing__(self, worker: int) -> Roster:
+        found = self[worker] = Roster(self.problem, worker)
+        return found
+
+
+def nearness(problem: Problem, candidate: Candidate) -> tuple[int, float, str]:
+    """How a coordinator orders the phone list: home travel minutes, km, worker id."""
+    worker = problem.workers[candidate.worker]
+    gap = problem.gaps[candidate.gap]
+    km = distance_km(problem.locations[worker.home], problem.locations[gap.location])
+    return candidate.home_minutes, km, worker.id
+
+
+def phone_round(problem: Problem, kept: Mapping[Pair, int] = _EMPTY) -> dict[Pair, int]:
+    """{(worker, gap): start} of the phone round; ``kept`` assignments come first, as given."""
+    plan: dict[Pair, int] = dict(kept)
+    on_gap: defaultdict[int, list[int]] = defaultdict(list)
+    kept_by_worker: defaultdict[int, dict[int, int]] = defaultdict(dict)
+    for (w, g), start in kept.items():
+        on_gap[g].append(w)
+        kept_by_worker[w][g] = start
+    rosters = _Rosters(problem)
+    for w, assigned in kept_by_worker.items():
+        rosters[w] = Roster(problem, w, assigned)
+
+    gaps = problem.gaps
+    order = sorted(
+        range(len(gaps)),
+        key=lambda g: (PRIORITY_RANK[gaps[g].priority], gaps[g].start, gaps[g].id),
+    )
+    for g in order:
+        gap = gaps[g]
+        need = gap.headcount - len(on_gap[g])
+        if need <= 0:
+            continue
+        taken = set(on_gap[g])
+        phone_list = sorted(
+            (c for c in problem.by_gap.get(g, ()) if c.worker not in taken),
+            key=lambda c: nearness(problem, c),
+        )
+        if gap.together:
+            pinned_start = kept[(on_gap[g][0], g)] if on_gap[g] else None
+            chosen = _common_start(rosters, g, phone_list, need, pinned_start)
+        else:
+            chosen = []
+            for c in phone_list:
+                found, _ = rosters[c.worker].first_legal_start(g, c.starts)
+                if found is not None:
+                    chosen.append((c.worker, found))
+                    if len(chosen) == need:
+                        break
+        for w, start in chosen:
+            rosters[w].add(g, start)
+            plan[(w, g)] = start
+            on_gap[g].append(w)
+    return plan
+
+
+def _inside(start: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= start <= hi for lo, hi in ranges)
+
+
+def _common_start(
+    rosters: _Rosters,
+    g: int,
+    phone_list: list[Candidate],
+    need: int,
+    pinned_start: int | None,
+) -> list[tuple[int, int]]:
+    """The first ``need`` workers of the phone list who can all start at one time: the
+    earliest start (of those worth trying for any of them) where enough of them can."""
+    if pinned_start is not None:
+        starts = [pinned_start]
+    else:
+        points: set[int] = set()
+        for c in phone_list:
+            points.update(rosters[c.worker].candidate_starts(g, c.starts))
+        starts = sorted(points)
+    for start in starts:
+        chosen = []
+        for c in phone_list:
+            if _inside(start, c.starts) and rosters[c.worker].blocking_rule(g, start) is None:
+                chosen.append((c.worker, start))
+                if len(chosen) == need:
+                    return chosen
+    return []
+
+
+__all__ = ["nearness", "phone_round"]

@@ -1,0 +1,140 @@
+"""Why a gap is unfilled, and why the chosen workers were chosen (rules.md section 4).
+
+For every worker, the first reason that rules them out counts, in the order of
+section 4: the compliance codes, then ``length``, then the plan-dependent codes judged
+against the final plan (``overlap``, ``rest``, ``working_time``, ``visa_hours``,
+``offered_hours``), then ``double_up`` and ``outcompeted``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flexbank.compliance import CODES
+from flexbank.matching.legality import Roster
+from flexbank.matching.model import Pair
+from flexbank.matching.problem import PLAN_CODES, Problem
+
+SECTION_4_ORDER = (*CODES, *PLAN_CODES)
+
+REASON_TEXT = {
+    "experience": "have under the required UK care experience",
+    "right_to_work": "have no right-to-work check valid for the gap's dates",
+    "dbs": "have no enhanced DBS (adults' barred list) current for the gap",
+    "reg19": "have an incomplete Regulation 19 file",
+    "training": "have mandatory training missing or expired by the gap",
+    "age": "are under the minimum age on the gap's date",
+    "skill": "lack a required skill",
+    "gender": "do not match the carer gender required",
+    "excluded": "are excluded by the provider or client",
+    "short_visit": "do not know the client (short calls go only to known carers)",
+    "distance": "live beyond their travel limit",
+    "availability": "are not available for the whole engagement",
+    "length": "cannot work an engagement this long (over the maximum engagement length)",
+    "overlap": "are busy then (other work, with travel time)",
+    "rest": "would break daily or weekly rest",
+    "working_time": "would go over the 48-hour average",
+    "visa_hours": "would go over their visa's weekly hour limit",
+    "offered_hours": "would go over the hours they offered this week",
+    "double_up": "could not be paired with enough others at one start time",
+    "outcompeted": "are eligible and free but placed on a better gap",
+}
+
+
+# The same reasons for one worker (plan-dependent codes; compliance codes use the
+# compliance module's own message).
+WORKER_TEXT = {
+    "length": "cannot work an engagement this long (over the maximum engagement length)",
+    "overlap": "is busy then (other work, with travel time)",
+    "rest": "would break daily or weekly rest",
+    "working_time": "would go over the 48-hour average",
+    "visa_hours": "would go over their visa's weekly hour limit",
+    "offered_hours": "would go over the hours they offered that week",
+    "double_up": "is free, but not enough workers are free at one start time",
+    "outcompeted": "is eligible and free but placed on a better gap",
+    "availability": "is not available for the whole engagement",
+}
+
+
+@dataclass(frozen=True)
+class WorkerReason:
+    worker_id: str
+    code: str
+    message: str
+
+
+def _roster(problem: Problem, by_worker: Mapping[int, dict[int, int]], w: int) -> Roster:
+    return Roster(problem, w, by_worker.get(w, {}))
+
+
+class Explainer:
+    """Reasons against one final plan; rosters are built once and reused."""
+
+    def __init__(self, problem: Problem, assignment: Mapping[Pair, int]) -> None:
+        self.problem = problem
+        self.assignment = assignment
+        self.by_worker: dict[int, dict[int, int]] = defaultdict(dict)
+        self.by_gap: dict[int, list[int]] = defaultdict(list)
+        for (w, g), start in assignment.items():
+            self.by_worker[w][g] = start
+            self.by_gap[g].append(w)
+        self._rosters: dict[int, Roster] = {}
+
+    def roster(self, w: int) -> Roster:
+        found = self._rosters.get(w)
+        if found is None:
+            found = self._rosters[w] = _roster(self.problem, self.by_worker, w)
+        return found
+
+    def first_code(self, w: int, g: int) -> str:
+        """The first section 4 code that keeps worker ``w`` off gap ``g``."""
+        code = self.problem.first_failure(w, g)
+        if code is not None:
+            return code
+        candidate = self.problem.candidate_of.get((w, g))
+        if candidate is None:
+            return "availability"
+        start, blocking = self.roster(w).first_legal_start(g, candidate.starts)
+        if start is None:
+            return blocking or "overlap"
+        if self.problem.gaps[g].together:
+            return "double_up"
+        return "outcompeted"
+
+    def worker_reasons(self, g: int) -> list[WorkerReason]:
+        """Every worker not on gap ``g`` with the first rule that kept them off it."""
+        out = []
+        on_gap = set(self.by_gap.get(g, []))
+        for worker in self.problem.workers:
+            if worker.index in on_gap:
+                continue
+            code = self.first_code(worker.index, g)
+            out.append(WorkerReason(worker.id, code, self.detail(worker.index, g, code)))
+        return out
+
+    def detail(self, w: int, g: int, code: str) -> str:
+        """A sentence for one worker and gap."""
+        if code in CODES:
+            verdict = self.problem.compliance.check_pair(
+                self.problem.scenario.workers[w], self.problem.scenario.gaps[g]
+            )
+            for failure in verdict.failures:
+                if failure.code == code:
+                    return failure.message
+        return f"{self.problem.workers[w].id} {WORKER_TEXT.get(code, code)}"
+
+    def unfilled_reasons(self, g: int) -> list[tuple[str, int, str]]:
+        """(code, workers, message) for an unfilled gap, most common reason first."""
+        counts: Counter[str] = Counter()
+        on_gap = set(self.by_gap.get(g, []))
+        for worker in self.problem.workers:
+            if worker.index not in on_gap:
+                counts[self.first_code(worker.index, g)] += 1
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], SECTION_4_ORDER.index(kv[0])))
+        return [(code, n, f"{n} worker(s) {REASON_TEXT[code]}") for code, n in ordered]
+
+
+def reason_phrase(code: str) -> str:
+    return REASON_TEXT.get(code, code)

@@ -1,0 +1,577 @@
+"""The CP-SAT model of rules.md section 2: variables, one method per rule family.
+
+Layout after PyJobShop: the problem data (:mod:`flexbank.matching.problem`) is turned
+into variables (:meth:`MatchModel._variables`), each hard rule family adds its
+constraints in a method named after it, and :meth:`MatchModel.objective_terms` exposes
+the section 3 criteria for the staged solve in :mod:`flexbank.matching.solver`.
+
+A model covers a *scope*: the candidate pairs it may change. Everything else of the
+current plan is fixed and enters as constant engagements, so the same model serves the
+whole problem and the small neighbourhoods of a large-neighbourhood search.
+
+Per worker, engagements (optional assignments and fixed commitments) are kept in one
+order, by earliest start. A worker's engagements never overlap, so the "latest end so
+far" of rule 7 is the end of the previous engagement, and duty periods are chains of
+successor arcs ``y[i, j]`` ("j follows i in the same duty period") opened by a
+``first`` literal and closed by a ``last`` one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from flexbank.matching.problem import Candidate, Problem, WorkerSlot
+from flexbank.models import PRIORITIES
+
+Literal = cp_model.IntVar | bool
+Start = cp_model.IntVar | int
+Pair = tuple[int, int]  # (worker, gap)
+
+
+@dataclass
+class Node:
+    """One engagement of a worker in the model: optional (a candidate) or fixed."""
+
+    present: Literal
+    start: Start
+    earliest: int
+    latest: int
+    length: int
+    location: int | None
+    main_job: bool = False
+    candidate: Candidate | None = None
+    assigned: bool = False  # an assignment (free or fixed), not a commitment
+    week_minutes: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def fixed(self) -> bool:
+        return self.present is True
+
+    @property
+    def earliest_end(self) -> int:
+        return self.earliest + self.length
+
+    @property
+    def latest_end(self) -> int:
+        return self.latest + self.length
+
+    def end(self) -> cp_model.LinearExprT:
+        return self.start + self.length
+
+
+def _lits(*literals: Literal) -> list[cp_model.IntVar] | None:
+    """The non-constant literals, or None when one of them is constant false."""
+    out = []
+    for literal in literals:
+        if literal is False:
+            return None
+        if literal is not True:
+            out.append(literal)
+    return out
+
+
+def _within(a: Node, b: Node, minutes: int) -> bool:
+    """Whether two engagements can come within ``minutes`` of each other."""
+    return b.earliest < a.latest_end + minutes and a.earliest < b.latest_end + minutes
+
+
+class MatchModel:
+    """CP-SAT variables and constraints for the candidates in scope."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        current: Mapping[Pair, int],
+        scope_gaps: Iterable[int] | None = None,
+        scope_workers: Iterable[int] | None = None,
+    ) -> None:
+        self.problem = problem
+        self.policy = problem.policy
+        self.model = cp_model.CpModel()
+        gaps = set(scope_gaps) if scope_gaps is not None else None
+        workers = set(scope_workers) if scope_workers is not None else None
+        self.free: list[Candidate] = [
+            c
+            for c in problem.candidates
+            if (gaps is None or c.gap in gaps) and (workers is None or c.worker in workers)
+        ]
+        free_pairs = {(c.worker, c.gap) for c in self.free}
+        self.fixed_assignments = {p: s for p, s in current.items() if p not in free_pairs}
+        self.current = dict(current)
+        self.rest = round(self.policy.daily_rest_hours * 60)
+        self.span = round(self.policy.max_duty_span_hours * 60)
+        self.weekly_rest = round(self.policy.weekly_rest_hours * 60)
+        self.x: dict[Pair, cp_model.IntVar] = {}
+        self.start: dict[Pair, Start] = {}
+        self.nodes: dict[int, list[Node]] = {}
+        self.arcs: dict[int, dict[tuple[int, int], cp_model.IntVar]] = defaultdict(dict)
+        self.apart: dict[int, set[tuple[int, int]]] = defaultdict(set)  # never both worked
+        self.first: dict[int, dict[int, cp_model.IntVar]] = defaultdict(dict)
+        self.last: dict[int, dict[int, cp_model.IntVar]] = defaultdict(dict)
+        self.duty_start: dict[int, dict[int, cp_model.IntVar]] = defaultdict(dict)
+        self.rest_windows: dict[tuple[int, int], dict[int, cp_model.IntVar]] = {}
+        self.week_used: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.shortfall: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.shortfall_sq: dict[tuple[int, int], cp_model.IntVar] = {}
+        self._variables()
+        self._workers = sorted({c.worker for c in self.free})
+        for w in self._workers:
+            self.nodes[w] = self._worker_nodes(w)
+        self.headcount()
+        self.double_handed_calls()
+        for w in self._workers:
+            self.no_overlap_with_travel(w)
+            self.duty_periods(w)
+            self.weekly_rest_rule(w)
+            self.working_time(w)
+            self.visa_hours(w)
+            self.offered_hours(w)
+
+    # ------------------------------------------------------------------ variables
+
+    def _variables(self) -> None:
+        """One literal per free candidate, and its start (a constant when fixed)."""
+        gap_starts: dict[int, cp_model.IntVar] = {}
+        for c in self.free:
+            gap = self.problem.gaps[c.gap]
+            pair = (c.worker, c.gap)
+            self.x[pair] = self.model.NewBoolVar(f"x[{c.worker},{c.gap}]")
+            if len(c.starts) == 1 and c.starts[0][0] == c.starts[0][1]:
+                self.start[pair] = c.starts[0][0]
+            else:
+                domain = cp_model.Domain.FromIntervals([list(r) for r in c.starts])
+                self.start[pair] = self.model.NewIntVarFromDomain(domain, f"s[{c.worker},{c.gap}]")
+            if gap.together:
+                shared = gap_starts.get(c.gap)
+                if shared is None:
+                    shared = gap_starts[c.gap] = self.model.NewIntVar(
+                        gap.start, gap.latest_start, f"S[{c.gap}]"
+                    )
+                # rule 2: the workers of a double-handed call all start at one time
+                self.model.Add(self.start[pair] == shared).OnlyEnforceIf(self.x[pair])
+        self.gap_start = gap_starts
+
+    def _worker_nodes(self, w: int) -> list[Node]:
+        problem = self.problem
+        nodes: list[Node] = []
+        for f in problem.workers[w].fixed:
+            nodes.append(
+                Node(True, f.start, f.start, f.start, f.end - f.start, f.location, f.main_job)
+            )
+        for (worker, g), s in self.fixed_assignments.items():
+            if worker == w:
+                gap = problem.gaps[g]
+                nodes.append(Node(True, s, s, s, gap.length, gap.location, assigned=True))
+        for c in problem.by_worker.get(w, []):
+            pair = (w, c.gap)
+            if pair not in self.x:
+                continue
+            gap = problem.gaps[c.gap]
+            nodes.append(
+                Node(
+                    self.x[pair],
+                    self.start[pair],
+                    c.earliest,
+                    c.latest,
+                    gap.length,
+                    gap.location,
+                    candidate=c,
+                    assigned=True,
+                )
+            )
+        nodes.sort(key=lambda n: (n.earliest, n.latest, 0 if n.fixed else 1))
+        for node in nodes:
+            node.week_minutes = self._week_minutes(node)
+        return nodes
+
+    def _week_minutes(self, node: Node) -> dict[int, int]:
+        """Minutes of a node in each week, the most over its possible starts."""
+        most: dict[int, int] = defaultdict(int)
+        for start in {node.earliest, node.latest}:
+            for week, mins in self.problem.split_by_week(start, start + node.length):
+                most[week] = max(most[week], mins)
+        return dict(most)
+
+    def _forbid(self, *literals: Literal) -> None:
+        """Not all of these together."""
+        lits = _lits(*literals)
+        if lits is None:
+            return
+        if not lits:
+            raise ValueError("fixed engagements conflict")  # pragma: no cover
+        self.model.AddBoolOr([lit.Not() for lit in lits])
+
+    def _enforce(self, constraint: cp_model.BoundedLinearExpression, *literals: Literal) -> None:
+        lits = _lits(*literals)
+        if lits is not None:
+            self.model.Add(constraint).OnlyEnforceIf(lits)
+
+    # -------------------------------------------------------- rule 2: headcount
+
+    def headcount(self) -> None:
+        """Rule 2: at most ``headcount`` workers per gap (one literal per worker)."""
+        by_gap: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for (_, g), var in self.x.items():
+            by_gap[g].append(var)
+        taken: dict[int, int] = defaultdict(int)
+        for _, g in self.fixed_assignments:
+            taken[g] += 1
+        for g, literals in by_gap.items():
+            room = self.problem.gaps[g].headcount - taken[g]
+            self.model.Add(sum(literals) <= max(room, 0))
+
+    def double_handed_calls(self) -> None:
+        """Rule 2: a double-handed visit has all of its workers or none."""
+        by_gap: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for (_, g), var in self.x.items():
+            if self.problem.gaps[g].together:
+                by_gap[g].append(var)
+        for g, literals in by_gap.items():
+            gap = self.problem.gaps[g]
+            kept = [(w, s) for (w, gg), s in self.fixed_assignments.items() if gg == g]
+            filled = self.model.NewBoolVar(f"filled[{g}]")
+            self.model.Add(sum(literals) == (gap.headcount - len(kept)) * filled)
+            if kept:
+                self.model.Add(filled == 1)
+                self.model.Add(self.gap_start[g] == kept[0][1])
+
+    # ------------------------------------------------ rule 5: no overlap, travel
+
+    def _travel(self, w: WorkerSlot, a: Node, b: Node) -> int:
+        return self.problem.travel(w.mode, a.location, b.location)
+
+    def _pairs(self, w: int, reach: int) -> Iterable[tuple[int, int, Node, Node]]:
+        """Ordered node pairs whose earliest start gap is within ``reach`` minutes."""
+        nodes = self.nodes[w]
+        for i, a in enumerate(nodes):
+            for j in range(i + 1, len(nodes)):
+                b = nodes[j]
+                if b.earliest >= a.latest_end + reach:
+                    break
+                if a.fixed and b.fixed:
+                    continue
+                yield i, j, a, b
+
+    def no_overlap_with_travel(self, w: int) -> None:
+        """Rule 5: engagements in order, with travel between located ones."""
+        worker = self.problem.workers[w]
+        reach = max(self.span, self.rest)
+        for i, j, a, b in self._pairs(w, reach):
+            gap = self._travel(worker, a, b)
+            if a.latest_end + gap <= b.earliest:
+                continue
+            if a.earliest_end + gap > b.latest:
+                self._forbid(a.present, b.present)
+                self.apart[w].add((i, j))
+            else:
+                self._enforce(b.start - a.start >= a.length + gap, a.present, b.present)
+
+    # ----------------------------------------------- rule 7: daily rest, duty span
+
+    def duty_periods(self, w: int) -> None:
+        """Rule 7: duty periods as chains of successor arcs; each spans at most 13 h."""
+        nodes = self.nodes[w]
+        if all(n.fixed for n in nodes):
+            return
+        model, rest, span = self.model, self.rest, self.span
+        exempt = self._broken_fixed_periods(w)
+        for i in exempt:
+            # commitments alone break the span: nothing may join that duty period
+            for node in nodes:
+                if not node.fixed and _within(nodes[i], node, rest):
+                    self._forbid(node.present)
+        first, last, duty = self.first[w], self.last[w], self.duty_start[w]
+        arcs = self.arcs[w]
+        incoming: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        outgoing: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for i, node in enumerate(nodes):
+            if i in exempt:
+                continue
+            first[i] = model.NewBoolVar(f"first[{w},{i}]")
+            last[i] = model.NewBoolVar(f"last[{w},{i}]")
+            duty[i] = model.NewIntVar(node.earliest - span, node.latest, f"D[{w},{i}]")
+            self._enforce(duty[i] == node.start, first[i])
+            self._enforce(node.end() - duty[i] <= span, node.present)
+            model.Add(duty[i] <= node.start)
+        fixed_before = [0]
+        for node in nodes:
+            fixed_before.append(fixed_before[-1] + (1 if node.fixed else 0))
+        apart = self.apart[w]
+        for i, j, a, b in self._pairs(w, rest):
+            if i in exempt or j in exempt or (i, j) in apart:
+                continue
+            # j may start less than `rest` after i ends: same duty period, or i closes
+            # its duty period and j starts at least `rest` later. (The mirror image,
+            # "j opens a duty period", follows from this and the flow: two chains
+            # cannot interleave, since the one that closes first would need the other's
+            # later engagement to start `rest` after it.)
+            if b.latest - a.earliest_end >= rest:
+                self._enforce(b.start - a.end() >= rest, last[i], b.present)
+            else:
+                self._forbid(last[i], b.present)
+            fixed_between = fixed_before[j] - fixed_before[i + 1] > 0
+            if b.earliest_end - a.latest <= span and not fixed_between:
+                arc = model.NewBoolVar(f"y[{w},{i},{j}]")
+                arcs[(i, j)] = arc
+                incoming[j].append(arc)
+                outgoing[i].append(arc)
+                model.Add(b.start - a.end() <= rest - 1).OnlyEnforceIf(arc)
+                model.Add(duty[j] == duty[i]).OnlyEnforceIf(arc)
+        for i, node in enumerate(nodes):
+            if i in exempt:
+                continue
+            present = 1 if node.fixed else node.present
+            model.Add(first[i] + sum(incoming[i]) == present)
+            model.Add(last[i] + sum(outgoing[i]) == present)
+
+    def _broken_fixed_periods(self, w: int) -> set[int]:
+        """Fixed nodes in duty periods that the fixed engagements alone make too long."""
+        broken: set[int] = set()
+        period: list[int] = []
+        latest_end = None
+        first_start = 0
+        nodes = self.nodes[w]
+
+        def close() -> None:
+            if period and latest_end is not None and latest_end - first_start > self.span:
+                broken.update(period)
+
+        for i, node in enumerate(nodes):
+            if not node.fixed:
+                continue
+            if latest_end is None or node.earliest - latest_end >= self.rest:
+                close()
+                period, first_start, latest_end = [], node.earliest, node.latest_end
+            period.append(i)
+            latest_end = max(latest_end, node.latest_end)
+        close()
+        return broken
+
+    # -------------------------------------------------------- rule 8: weekly rest
+
+    def weekly_rest_rule(self, w: int) -> None:
+        """Rule 8: each week holding an assignment has an unbroken free stretch.
+
+        An unbroken stretch starts at the week's start or at the end of an engagement;
+        ``r`` literals choose one such stretch per week.
+        """
+        nodes = self.nodes[w]
+        need = self.weekly_rest
+        for week in self._weeks_with_candidates(w):
+            bounds = self.problem.week(week)
+            ws, we = bounds.start, bounds.end
+            windows: list[cp_model.IntVar] = []
+            r0 = self._rest_window(w, week, -1)
+            for node in nodes:
+                if node.latest_end <= ws or node.earliest >= ws + need:
+                    continue
+                if node.fixed:
+                    r0 = None
+                    break
+                self._forbid(r0, node.present)
+            if r0 is not None:
+                windows.append(r0)
+            for i, e in enumerate(nodes):
+                if e.latest_end <= ws or e.earliest_end > we - need:
+                    continue
+                r = self._rest_window(w, week, i)
+                windows.append(r)
+                if not e.fixed:
+                    self.model.AddImplication(r, e.present)
+                self._enforce(e.end() >= ws, r)
+                self._enforce(e.end() <= we - need, r)
+                for n in nodes[i + 1 :]:
+                    if n.earliest >= e.latest_end + need:
+                        break
+                    if n.latest < e.earliest_end + need:
+                        self._forbid(r, n.present)
+                    else:
+                        self._enforce(n.start >= e.end() + need, r, n.present)
+            for node in nodes:
+                if node.fixed or week not in node.week_minutes:
+                    continue
+                self.model.AddBoolOr([*windows, node.present.Not()])
+
+    def _rest_window(self, w: int, week: int, i: int) -> cp_model.IntVar:
+        var = self.model.NewBoolVar(f"r[{w},{week},{i}]")
+        self.rest_windows.setdefault((w, week), {})[i] = var
+        return var
+
+    def _weeks_with_candidates(self, w: int) -> list[int]:
+        weeks = {wk for n in self.nodes[w] if not n.fixed for wk in n.week_minutes}
+        return sorted(weeks)
+
+    # --------------------------------------------------- weeks used, working time
+
+    def _week_used(self, w: int, week: int) -> cp_model.IntVar | bool:
+        """Whether a week holds at least one assignment (rules 7-10 bind only then)."""
+        key = (w, week)
+        if key in self.week_used:
+            return self.week_used[key]
+        nodes = [n for n in self.nodes[w] if n.assigned and week in n.week_minutes]
+        if any(n.fixed for n in nodes):
+            return True
+        used = self.model.NewBoolVar(f"used[{w},{week}]")
+        for n in nodes:
+            self.model.AddImplication(n.present, used)
+        self.model.AddBoolOr([n.present for n in nodes] + [used.Not()])
+        self.week_used[key] = used
+        return used
+
+    def _working_terms(
+        self, w: int, week: int, *, skip_main_job: bool = False
+    ) -> tuple[int, list[cp_model.LinearExprT]]:
+        """Working minutes of one week: (constant part, variable terms).
+
+        Engagement minutes (split at week boundaries) plus travel between consecutive
+        engagements of one duty period (an arc), counted in the week(s) it can lie in.
+        """
+        constant = 0
+        terms: list[cp_model.LinearExprT] = []
+        nodes = self.nodes[w]
+        for node in nodes:
+            mins = node.week_minutes.get(week, 0)
+            if not mins or (skip_main_job and node.main_job):
+                continue
+            if node.fixed:
+                constant += mins
+            else:
+                terms.append(mins * node.present)
+        for (i, j), arc in self.arcs[w].items():
+            a, b = nodes[i], nodes[j]
+            if skip_main_job and b.main_job:
+                continue
+            gap = self._travel(self.problem.workers[w], a, b)
+            if not gap:
+                continue
+            weeks = {self.problem.week_of(b.earliest - gap), self.problem.week_of(b.latest - 1)}
+            if week in weeks:
+                terms.append(gap * arc)
+        # fixed engagements of this worker that are not nodes (far from any candidate)
+        return constant, terms
+
+    def working_time(self, w: int) -> None:
+        """Rule 9: 48-hour average over 17 weeks, across all providers."""
+        worker = self.problem.workers[w]
+        if worker.wtd_opt_out:
+            return
+        limit = self.policy.wtd_limit_minutes
+        reference = self.policy.wtd_reference_weeks
+        weeks = self._weeks_with_candidates(w)
+        if not weeks:
+            return
+        per_week = {wk: self._working_terms(w, wk) for wk in range(0, weeks[-1] + 1)}
+        for week in weeks:
+            window = range(week - reference + 1, week + 1)
+            constant = sum(worker.previous_minutes.get(v, 0.0) for v in window if v < 0)
+            constant += sum(per_week[v][0] for v in window if v >= 0)
+            terms = [t for v in window if v >= 0 for t in per_week[v][1]]
+            room = int(limit - constant + 1e-6)
+            bound = sum(self.problem.week(v).end - self.problem.week(v).start for v in window)
+            if constant + bound <= limit:
+                continue
+            used = self._week_used(w, week)
+            self._enforce(sum(terms) <= room, used)
+
+    def visa_hours(self, w: int) -> None:
+        """Rule 10: a visa's weekly hour limit, by scope, outside lifted weeks."""
+        worker = self.problem.workers[w]
+        if worker.visa_limit_minutes is None:
+            return
+        skip_main = worker.visa_scope == "outside_main_job"
+        for week in self._weeks_with_candidates(w):
+            if week in worker.lifted_weeks:
+                continue
+            constant, terms = self._working_terms(w, week, skip_main_job=skip_main)
+            room = int(worker.visa_limit_minutes - constant + 1e-6)
+            self._enforce(sum(terms) <= room, self._week_used(w, week))
+
+    def offered_hours(self, w: int) -> None:
+        """Rule 11: assigned engagement minutes per week within the offered hours."""
+        worker = self.problem.workers[w]
+        for week in self._weeks_with_candidates(w):
+            constant = 0
+            terms = []
+            for node in self.nodes[w]:
+                mins = node.week_minutes.get(week, 0)
+                if not node.assigned or not mins:
+                    continue
+                if node.fixed:
+                    constant += mins
+                else:
+                    terms.append(mins * node.present)
+            self.model.Add(sum(terms) <= int(worker.offered_minutes - constant + 1e-6))
+
+    # ------------------------------------------------------------------ objective
+
+    def covered_minutes(self, priority: str) -> cp_model.LinearExprT:
+        """Criteria 1-3: covered minutes of one priority (free part only)."""
+        return sum(
+            self.problem.gaps[g].length * var
+            for (_, g), var in self.x.items()
+            if self.problem.gaps[g].priority == priority
+        )
+
+    def continuity(self) -> cp_model.LinearExprT:
+        """Criterion 4: continuity points of the free assignments."""
+        return sum(
+            self.problem.candidate_of[pair].continuity * var
+            for pair, var in self.x.items()
+            if self.problem.candidate_of[pair].continuity
+        )
+
+    def travel(self) -> cp_model.LinearExprT:
+        """Criterion 5: home to first, between consecutive, last to home, per duty period."""
+        terms: list[cp_model.LinearExprT] = []
+        for w in self._workers:
+            worker = self.problem.workers[w]
+            nodes = self.nodes[w]
+            for (i, j), arc in self.arcs[w].items():
+                gap = self._travel(worker, nodes[i], nodes[j])
+                if gap:
+                    terms.append(gap * arc)
+            for i, node in enumerate(nodes):
+                if node.location is None or i not in self.first[w]:
+                    continue
+                home = self.problem.travel(worker.mode, worker.home, node.location)
+                if home:
+                    terms.append(home * self.first[w][i])
+                    terms.append(home * self.last[w][i])
+        return sum(terms)
+
+    def unfairness(self) -> cp_model.LinearExprT:
+        """Criterion 6: squared weekly shortfall below the worker's fair target."""
+        terms: list[cp_model.LinearExprT] = []
+        for w in self._workers:
+            for week in self._weeks_with_candidates(w):
+                target = self.problem.fair_target(w, week)
+                if target <= 0:
+                    continue
+                assigned: list[cp_model.LinearExprT] = []
+                constant = 0
+                for node in self.nodes[w]:
+                    mins = node.week_minutes.get(week, 0)
+                    if node.assigned and mins:
+                        if node.fixed:
+                            constant += mins
+                        else:
+                            assigned.append(mins * node.present)
+                short = self.model.NewIntVar(0, target, f"short[{w},{week}]")
+                self.model.Add(short >= target - constant - sum(assigned))
+                square = self.model.NewIntVar(0, target * target, f"sq[{w},{week}]")
+                self.model.AddMultiplicationEquality(square, [short, short])
+                self.shortfall[(w, week)] = short
+                self.shortfall_sq[(w, week)] = square
+                terms.append(square)
+        return sum(terms)
+
+    def objective_terms(self) -> dict[str, cp_model.LinearExprT]:
+        terms: dict[str, cp_model.LinearExprT] = {p: self.covered_minutes(p) for p in PRIORITIES}
+        terms["continuity"] = self.continuity()
+        terms["travel"] = self.travel()
+        terms["unfairness"] = self.unfairness()
+        return terms

@@ -1,0 +1,139 @@
+"""From a scenario to a ``flexbank.plan/1``: pins, the optimiser, reasons, metrics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from flexbank.matching.explain import Explainer
+from flexbank.matching.model import Pair
+from flexbank.matching.problem import Problem, hours
+from flexbank.matching.solver import Outcome, ProgressHook, optimise, quality_key
+from flexbank.models import (
+    PLAN_FORMAT,
+    PRIORITIES,
+    Assignment,
+    HoursByPriority,
+    Metrics,
+    Plan,
+    Reason,
+    Released,
+    Scenario,
+    Unfilled,
+)
+
+
+@dataclass
+class Pins:
+    kept: dict[Pair, int]
+    fixed_starts: set[Pair]
+    released: list[Released]
+
+
+def sort_pins(problem: Problem) -> Pins:
+    """Rule 4: pins that still pass every compliance check are kept, others released."""
+    kept: dict[Pair, int] = {}
+    fixed: set[Pair] = set()
+    released: list[Released] = []
+    for pin in problem.scenario.pinned:
+        worker = problem.worker_by_id[pin.worker_id]
+        gap = problem.gap_by_id[pin.gap_id]
+        verdict = problem.compliance.check_pair(pin.worker_id, pin.gap_id, start=pin.start)
+        candidate = problem.candidate_of.get((worker.index, gap.index))
+        if not verdict.ok or candidate is None:
+            codes = verdict.codes or ["availability"]
+            released.append(Released(gap_id=gap.id, worker_id=worker.id, codes=codes))
+            continue
+        if pin.start is not None:
+            kept[(worker.index, gap.index)] = problem.minute(pin.start)
+            fixed.add((worker.index, gap.index))
+        else:
+            kept[(worker.index, gap.index)] = candidate.earliest
+    return Pins(kept, fixed, released)
+
+
+def build_plan(
+    problem: Problem,
+    outcome: Outcome,
+    released: list[Released],
+) -> Plan:
+    assignment = outcome.assignment
+    explainer = Explainer(problem, assignment)
+    filled = Counter(g for _, g in assignment)
+    unfilled = []
+    for gap in problem.gaps:
+        missing = gap.headcount - filled[gap.index]
+        if missing <= 0:
+            continue
+        reasons = [
+            Reason(code=code, workers=n, message=message)
+            for code, n, message in explainer.unfilled_reasons(gap.index)
+        ]
+        unfilled.append(Unfilled(gap_id=gap.id, missing=missing, reasons=reasons))
+    key = quality_key(problem, assignment)
+    covered = HoursByPriority(**{p: hours(key[i]) for i, p in enumerate(PRIORITIES)})
+    bound = HoursByPriority(
+        **{p: hours(outcome.bounds.get(p, key[i])) for i, p in enumerate(PRIORITIES)}
+    )
+    baseline_key = quality_key(problem, outcome.baseline)
+    metrics = Metrics(
+        covered_hours=covered,
+        continuity=int(key[3]),
+        travel_minutes=int(-key[4]),
+        solve_seconds=round(outcome.seconds, 3),
+        upper_bound_hours=bound,
+        unfairness=int(-key[5]),
+        gaps=len(problem.gaps),
+        gaps_filled=sum(1 for g in problem.gaps if filled[g.index] >= g.headcount),
+        candidates=len(problem.candidates),
+        mode=outcome.mode,
+        first_feasible_seconds=round(outcome.first_feasible_seconds, 3),
+        baseline_covered_hours={p: hours(baseline_key[i]) for i, p in enumerate(PRIORITIES)},
+        stages_proven={k: v for k, v in outcome.proven.items()},
+        repaired=outcome.repaired,
+    )
+    assignments = [
+        Assignment(
+            gap_id=problem.gaps[g].id,
+            worker_id=problem.workers[w].id,
+            start=problem.instant(start),
+            end=problem.instant(start + problem.gaps[g].length),
+        )
+        for (w, g), start in sorted(
+            assignment.items(), key=lambda item: (item[1], problem.gaps[item[0][1]].id, item[0][0])
+        )
+    ]
+    return Plan(
+        format=PLAN_FORMAT,
+        scenario=problem.scenario.name,
+        status="optimal" if outcome.optimal else "feasible",
+        assignments=assignments,
+        unfilled=unfilled,
+        released=released,
+        metrics=metrics,
+    )
+
+
+def solve(
+    scenario: Scenario,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    seed: int = 0,
+    progress: ProgressHook | None = None,
+) -> Plan:
+    """The best plan found for ``scenario`` within ``time_limit`` seconds.
+
+    Deterministic for a given ``seed`` with ``workers=1``.
+    """
+    problem = Problem(scenario)
+    pins = sort_pins(problem)
+    outcome = optimise(
+        problem,
+        pins.kept,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        progress=progress,
+        fixed_starts=pins.fixed_starts,
+    )
+    return build_plan(problem, outcome, pins.released)

@@ -1,0 +1,1 @@
+"""Scheduled jobs (daily allocation, offer expiry, compliance sweep): the service issue."""
