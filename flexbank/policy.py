@@ -60,4 +60,4 @@ def policy_from(overrides: dict[str, object] | None) -> Policy:
     return Policy.model_validate(overrides or {})
 
 
-__all__ = ["Policy", "Speeds", "policy_from", "ValidationError"]
+__all__ = ["Policy", "Speeds", "ValidationError", "policy_from"]

@@ -39,7 +39,7 @@ def week_monday(day: dt.date) -> dt.date:
 
 def local_midnight(day: dt.date, tz: str) -> dt.datetime:
     """The instant at which local date ``day`` begins, in UTC."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=zone(tz)).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone(tz)).astimezone(dt.UTC)
 
 
 def week_start(instant: dt.datetime, tz: str) -> dt.datetime:

@@ -8,6 +8,7 @@ together). Nothing is returned unless both passes are clean.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -214,7 +215,7 @@ def _instant(value: Any) -> dt.datetime | None:
 
 
 def _horizon_problems(raw: dict[str, Any]) -> list[Problem]:
-    horizon = raw.get("horizon") if isinstance(raw.get("horizon"), dict) else {}
+    horizon = raw["horizon"] if isinstance(raw.get("horizon"), dict) else {}
     start, end = _instant(horizon.get("start")), _instant(horizon.get("end"))
     if start is None or end is None or end <= start:
         return []
@@ -270,13 +271,12 @@ def _pin_problems(scenario: Scenario) -> list[Problem]:
             )
     for worker_id, spans in windows.items():
         spans.sort(key=lambda item: item[1])
-        for (i, _, end_a), (j, start_b, _) in zip(spans, spans[1:], strict=False):
+        for (i, _, end_a), (j, start_b, _) in itertools.pairwise(spans):
             if start_b < end_a:
                 problems.append(
                     Problem(
                         f"$.pinned[{j}]",
-                        f"worker {worker_id!r} is pinned to overlapping gaps "
-                        f"(see $.pinned[{i}])",
+                        f"worker {worker_id!r} is pinned to overlapping gaps (see $.pinned[{i}])",
                     )
                 )
     return problems
@@ -285,7 +285,9 @@ def _pin_problems(scenario: Scenario) -> list[Problem]:
 # ---------------------------------------------------------------------------- plans
 
 
-def load_plan(source: str | bytes | Path | dict[str, Any], scenario: Scenario | None = None) -> Plan:
+def load_plan(
+    source: str | bytes | Path | dict[str, Any], scenario: Scenario | None = None
+) -> Plan:
     """A plan from JSON; with ``scenario``, its gap and worker ids must exist there."""
     text = _parse_json(source, "plan")
     plan: Plan = _validate(Plan, text, "plan")

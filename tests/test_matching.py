@@ -97,7 +97,9 @@ def test_pins_are_kept_and_failing_pins_released() -> None:
     pinned = load_scenario(raw)
     result = solve(pinned, time_limit=3, workers=1, seed=0)
     assert check_plan(pinned, result) == []
-    assert any(a.gap_id == keep.gap_id and a.worker_id == keep.worker_id for a in result.assignments)
+    assert any(
+        a.gap_id == keep.gap_id and a.worker_id == keep.worker_id for a in result.assignments
+    )
     assert [(r.gap_id, r.worker_id) for r in result.released] == [(victim["id"], other)]
     assert "gender" in result.released[0].codes
 
@@ -140,7 +142,10 @@ def brute_force_best(scenario: Scenario) -> tuple[float, ...]:
                 for w, g in subset
             ]
             plan = Plan(
-                format=PLAN_FORMAT, scenario=scenario.name, status="feasible", assignments=assignments
+                format=PLAN_FORMAT,
+                scenario=scenario.name,
+                status="feasible",
+                assignments=assignments,
             )
             figures = quality(scenario, plan)
             key = tuple(figures.covered_hours[p] for p in PRIORITIES)

@@ -7,8 +7,8 @@ import json
 import statistics
 from collections import Counter
 from functools import cache
-from itertools import pairwise
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

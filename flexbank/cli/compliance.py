@@ -16,7 +16,7 @@ _STYLES = {"not_ready": "bold red", "lapsing": "yellow", "ready": "green"}
 _LABELS = {"not_ready": "not ready", "lapsing": "lapsing", "ready": "ready"}
 
 
-def _worker_table(register: Register) -> Table:
+def worker_table(register: Register) -> Table:
     table = Table(
         title=(
             f"Compliance register: {register.scenario} (as of {register.as_of_date}, "
@@ -50,7 +50,7 @@ def _worker_table(register: Register) -> Table:
     return table
 
 
-def _pairs_table(register: Register) -> Table:
+def pairs_table(register: Register) -> Table:
     table = Table(title="Who may work each gap (rules.md section 1)")
     table.add_column("gap")
     table.add_column("allowed workers")
@@ -85,14 +85,14 @@ def compliance(
     if json_output:
         write_json(register.to_json(), None)
         return
-    console.print(_worker_table(register))
+    console.print(worker_table(register))
     counts = register.counts()
     console.print(
         f"{counts['not_ready']} not ready, {counts['lapsing']} lapsing, {counts['ready']} ready",
         highlight=False,
     )
     if pairs:
-        console.print(_pairs_table(register))
+        console.print(pairs_table(register))
 
 
 def register(app: typer.Typer) -> None:

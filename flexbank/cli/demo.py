@@ -19,9 +19,7 @@ def demo(
     gaps: Annotated[int, typer.Option(help="gaps in the sample week")] = DEMO_GAPS,
     seed: Annotated[int, typer.Option(help="sample seed")] = DEMO_SEED,
     time_limit: Annotated[float, typer.Option(help="seconds for the optimiser")] = 20.0,
-    out: Annotated[Path, typer.Option(help="folder for the scenario and plan files")] = Path(
-        "out"
-    ),
+    out: Annotated[Path, typer.Option(help="folder for the scenario and plan files")] = Path("out"),
 ) -> None:
     """Generate the Bury sample week, show the compliance register, plan the week."""
     from flexbank.cli.compliance import worker_table

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from flexbank.cli.common import console, read_plan, read_scenario
 from flexbank.models import Plan, Scenario
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     scenario = "scenario"
     plan = "plan"
 

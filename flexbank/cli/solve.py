@@ -86,7 +86,9 @@ class _LiveProgress:
 
 def solve(
     scenario_file: Annotated[Path, typer.Argument(help="scenario JSON", metavar="SCENARIO")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="plan JSON to write")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="plan JSON to write")
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="seconds for the optimiser")] = 30.0,
     workers: Annotated[int, typer.Option(help="solver threads (1 = deterministic)")] = 2,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
@@ -174,7 +176,9 @@ def explain(
         candidate = problem.candidate_of.get((w.index, g.index))
         why = []
         if candidate is not None:
-            why.append(["no continuity", "knows the provider", "knows the client"][candidate.continuity])
+            why.append(
+                ["no continuity", "knows the provider", "knows the client"][candidate.continuity]
+            )
             why.append(f"{candidate.home_minutes} min from home by {w.mode.replace('_', ' ')}")
         table.add_row(a.worker_id, "[green]assigned[/]", "; ".join(why))
     for reason in explainer.worker_reasons(g.index):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from flexbank import timeline
-from flexbank.geo import distance_km
+from flexbank.geo import distance_km, within_km
 from flexbank.models import Client, Experience, Gap, Location, Worker
 from flexbank.policy import Policy
 
@@ -774,7 +774,7 @@ def _distance_passes(s: Setting, f: WorkerFacts, j: Job) -> bool:
     # path is shorter than the meridian arc between the two latitudes.
     if abs(home.lat - j.location.lat) * _KM_PER_DEGREE_LAT_MIN > limit:
         return False
-    return distance_km(home, j.location) <= limit
+    return within_km(home, j.location, limit)
 
 
 def _distance_explain(s: Setting, f: WorkerFacts, j: Job) -> str:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from flexbank.matching.plan import solve
+from flexbank.matching.plan import baseline_plan, solve
 
-__all__ = ["solve"]
+__all__ = ["baseline_plan", "solve"]

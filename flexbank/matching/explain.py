@@ -93,7 +93,7 @@ class Explainer:
         code = self.problem.first_failure(w, g)
         if code is not None:
             return code
-        candidate = self.problem.candidate_of.get((w, g))
+        candidate = self.problem.candidate_of.get((w, g)) or self.problem.candidate(w, g)
         if candidate is None:
             return "availability"
         start, blocking = self.roster(w).first_legal_start(g, candidate.starts)

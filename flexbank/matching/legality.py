@@ -394,7 +394,7 @@ class Roster:
         ref = self._ref
         limit = self._wtd_limit + EPS
         changes = [(w, d) for w, d in d_work.items() if w >= 0 and d != 0]
-        grown = [w for w, d in changes if d > 0] + [w for w in new_weeks if w >= 0]
+        grown = [w for w, d in changes if d > 0] + list(new_weeks)
         if not grown:
             return False
         last = max(self._last_week, *grown)

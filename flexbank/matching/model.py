@@ -21,14 +21,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from flexbank.matching.problem import Candidate, Problem, WorkerSlot
 from flexbank.models import PRIORITIES
 
-Literal = cp_model.IntVar | bool
-Start = cp_model.IntVar | int
+Literal = Any  # a cp_model literal (IntVar) or the constant True/False
+Start = Any  # a cp_model IntVar or a constant start minute
 Pair = tuple[int, int]  # (worker, gap)
 
 
@@ -59,7 +61,7 @@ class Node:
     def latest_end(self) -> int:
         return self.latest + self.length
 
-    def end(self) -> cp_model.LinearExprT:
+    def end(self) -> Any:
         return self.start + self.length
 
 
@@ -139,20 +141,22 @@ class MatchModel:
         for c in self.free:
             gap = self.problem.gaps[c.gap]
             pair = (c.worker, c.gap)
-            self.x[pair] = self.model.NewBoolVar(f"x[{c.worker},{c.gap}]")
+            self.x[pair] = self.model.new_bool_var(f"x[{c.worker},{c.gap}]")
             if len(c.starts) == 1 and c.starts[0][0] == c.starts[0][1]:
                 self.start[pair] = c.starts[0][0]
             else:
-                domain = cp_model.Domain.FromIntervals([list(r) for r in c.starts])
-                self.start[pair] = self.model.NewIntVarFromDomain(domain, f"s[{c.worker},{c.gap}]")
+                domain = cp_model.Domain.from_intervals([list(r) for r in c.starts])
+                self.start[pair] = self.model.new_int_var_from_domain(
+                    domain, f"s[{c.worker},{c.gap}]"
+                )
             if gap.together:
                 shared = gap_starts.get(c.gap)
                 if shared is None:
-                    shared = gap_starts[c.gap] = self.model.NewIntVar(
+                    shared = gap_starts[c.gap] = self.model.new_int_var(
                         gap.start, gap.latest_start, f"S[{c.gap}]"
                     )
                 # rule 2: the workers of a double-handed call all start at one time
-                self.model.Add(self.start[pair] == shared).OnlyEnforceIf(self.x[pair])
+                self.model.add(self.start[pair] == shared).only_enforce_if(self.x[pair])
         self.gap_start = gap_starts
 
     def _worker_nodes(self, w: int) -> list[Node]:
@@ -203,12 +207,18 @@ class MatchModel:
             return
         if not lits:
             raise ValueError("fixed engagements conflict")  # pragma: no cover
-        self.model.AddBoolOr([lit.Not() for lit in lits])
+        self.model.add_bool_or([lit.negated() for lit in lits])
 
-    def _enforce(self, constraint: cp_model.BoundedLinearExpression, *literals: Literal) -> None:
+    def _enforce(self, constraint: Any, *literals: Literal) -> None:
+        """``constraint`` whenever all ``literals`` hold (a constant one is decided here)."""
         lits = _lits(*literals)
-        if lits is not None:
-            self.model.Add(constraint).OnlyEnforceIf(lits)
+        if lits is None:
+            return
+        if isinstance(constraint, bool | np.bool_):
+            if not constraint:
+                self._forbid(*literals)
+            return
+        self.model.add(constraint).only_enforce_if(lits)
 
     # -------------------------------------------------------- rule 2: headcount
 
@@ -222,7 +232,7 @@ class MatchModel:
             taken[g] += 1
         for g, literals in by_gap.items():
             room = self.problem.gaps[g].headcount - taken[g]
-            self.model.Add(sum(literals) <= max(room, 0))
+            self.model.add(sum(literals) <= max(room, 0))
 
     def double_handed_calls(self) -> None:
         """Rule 2: a double-handed visit has all of its workers or none."""
@@ -233,26 +243,32 @@ class MatchModel:
         for g, literals in by_gap.items():
             gap = self.problem.gaps[g]
             kept = [(w, s) for (w, gg), s in self.fixed_assignments.items() if gg == g]
-            filled = self.model.NewBoolVar(f"filled[{g}]")
-            self.model.Add(sum(literals) == (gap.headcount - len(kept)) * filled)
+            filled = self.model.new_bool_var(f"filled[{g}]")
+            self.model.add(sum(literals) == (gap.headcount - len(kept)) * filled)
             if kept:
-                self.model.Add(filled == 1)
-                self.model.Add(self.gap_start[g] == kept[0][1])
+                self.model.add(filled == 1)
+                self.model.add(self.gap_start[g] == kept[0][1])
 
     # ------------------------------------------------ rule 5: no overlap, travel
 
     def _travel(self, w: WorkerSlot, a: Node, b: Node) -> int:
         return self.problem.travel(w.mode, a.location, b.location)
 
-    def _pairs(self, w: int, reach: int) -> Iterable[tuple[int, int, Node, Node]]:
-        """Ordered node pairs whose earliest start gap is within ``reach`` minutes."""
+    def _pairs(
+        self, w: int, reach: int, *, both_fixed: bool = False
+    ) -> Iterable[tuple[int, int, Node, Node]]:
+        """Ordered node pairs whose earliest start gap is within ``reach`` minutes.
+
+        Pairs of two fixed engagements are left out unless ``both_fixed``: nothing
+        decides their order, but they still link duty periods together.
+        """
         nodes = self.nodes[w]
         for i, a in enumerate(nodes):
             for j in range(i + 1, len(nodes)):
                 b = nodes[j]
                 if b.earliest >= a.latest_end + reach:
                     break
-                if a.fixed and b.fixed:
+                if a.fixed and b.fixed and not both_fixed:
                     continue
                 yield i, j, a, b
 
@@ -291,17 +307,17 @@ class MatchModel:
         for i, node in enumerate(nodes):
             if i in exempt:
                 continue
-            first[i] = model.NewBoolVar(f"first[{w},{i}]")
-            last[i] = model.NewBoolVar(f"last[{w},{i}]")
-            duty[i] = model.NewIntVar(node.earliest - span, node.latest, f"D[{w},{i}]")
+            first[i] = model.new_bool_var(f"first[{w},{i}]")
+            last[i] = model.new_bool_var(f"last[{w},{i}]")
+            duty[i] = model.new_int_var(node.earliest - span, node.latest, f"D[{w},{i}]")
             self._enforce(duty[i] == node.start, first[i])
             self._enforce(node.end() - duty[i] <= span, node.present)
-            model.Add(duty[i] <= node.start)
+            model.add(duty[i] <= node.start)
         fixed_before = [0]
         for node in nodes:
             fixed_before.append(fixed_before[-1] + (1 if node.fixed else 0))
         apart = self.apart[w]
-        for i, j, a, b in self._pairs(w, rest):
+        for i, j, a, b in self._pairs(w, rest, both_fixed=True):
             if i in exempt or j in exempt or (i, j) in apart:
                 continue
             # j may start less than `rest` after i ends: same duty period, or i closes
@@ -315,18 +331,18 @@ class MatchModel:
                 self._forbid(last[i], b.present)
             fixed_between = fixed_before[j] - fixed_before[i + 1] > 0
             if b.earliest_end - a.latest <= span and not fixed_between:
-                arc = model.NewBoolVar(f"y[{w},{i},{j}]")
+                arc = model.new_bool_var(f"y[{w},{i},{j}]")
                 arcs[(i, j)] = arc
                 incoming[j].append(arc)
                 outgoing[i].append(arc)
-                model.Add(b.start - a.end() <= rest - 1).OnlyEnforceIf(arc)
-                model.Add(duty[j] == duty[i]).OnlyEnforceIf(arc)
+                model.add(b.start - a.end() <= rest - 1).only_enforce_if(arc)
+                model.add(duty[j] == duty[i]).only_enforce_if(arc)
         for i, node in enumerate(nodes):
             if i in exempt:
                 continue
             present = 1 if node.fixed else node.present
-            model.Add(first[i] + sum(incoming[i]) == present)
-            model.Add(last[i] + sum(outgoing[i]) == present)
+            model.add(first[i] + sum(incoming[i]) == present)
+            model.add(last[i] + sum(outgoing[i]) == present)
 
     def _broken_fixed_periods(self, w: int) -> set[int]:
         """Fixed nodes in duty periods that the fixed engagements alone make too long."""
@@ -365,7 +381,7 @@ class MatchModel:
             bounds = self.problem.week(week)
             ws, we = bounds.start, bounds.end
             windows: list[cp_model.IntVar] = []
-            r0 = self._rest_window(w, week, -1)
+            r0: cp_model.IntVar | None = self._rest_window(w, week, -1)
             for node in nodes:
                 if node.latest_end <= ws or node.earliest >= ws + need:
                     continue
@@ -381,7 +397,7 @@ class MatchModel:
                 r = self._rest_window(w, week, i)
                 windows.append(r)
                 if not e.fixed:
-                    self.model.AddImplication(r, e.present)
+                    self.model.add_implication(r, e.present)
                 self._enforce(e.end() >= ws, r)
                 self._enforce(e.end() <= we - need, r)
                 for n in nodes[i + 1 :]:
@@ -394,10 +410,10 @@ class MatchModel:
             for node in nodes:
                 if node.fixed or week not in node.week_minutes:
                     continue
-                self.model.AddBoolOr([*windows, node.present.Not()])
+                self.model.add_bool_or([*windows, node.present.negated()])
 
     def _rest_window(self, w: int, week: int, i: int) -> cp_model.IntVar:
-        var = self.model.NewBoolVar(f"r[{w},{week},{i}]")
+        var = self.model.new_bool_var(f"r[{w},{week},{i}]")
         self.rest_windows.setdefault((w, week), {})[i] = var
         return var
 
@@ -415,10 +431,10 @@ class MatchModel:
         nodes = [n for n in self.nodes[w] if n.assigned and week in n.week_minutes]
         if any(n.fixed for n in nodes):
             return True
-        used = self.model.NewBoolVar(f"used[{w},{week}]")
+        used = self.model.new_bool_var(f"used[{w},{week}]")
         for n in nodes:
-            self.model.AddImplication(n.present, used)
-        self.model.AddBoolOr([n.present for n in nodes] + [used.Not()])
+            self.model.add_implication(n.present, used)
+        self.model.add_bool_or([n.present for n in nodes] + [used.negated()])
         self.week_used[key] = used
         return used
 
@@ -504,7 +520,7 @@ class MatchModel:
                     constant += mins
                 else:
                     terms.append(mins * node.present)
-            self.model.Add(sum(terms) <= int(worker.offered_minutes - constant + 1e-6))
+            self.model.add(sum(terms) <= int(worker.offered_minutes - constant + 1e-6))
 
     # ------------------------------------------------------------------ objective
 
@@ -560,10 +576,10 @@ class MatchModel:
                             constant += mins
                         else:
                             assigned.append(mins * node.present)
-                short = self.model.NewIntVar(0, target, f"short[{w},{week}]")
-                self.model.Add(short >= target - constant - sum(assigned))
-                square = self.model.NewIntVar(0, target * target, f"sq[{w},{week}]")
-                self.model.AddMultiplicationEquality(square, [short, short])
+                short = self.model.new_int_var(0, target, f"short[{w},{week}]")
+                self.model.add(short >= target - constant - sum(assigned))
+                square = self.model.new_int_var(0, target * target, f"sq[{w},{week}]")
+                self.model.add_multiplication_equality(square, [short, short])
                 self.shortfall[(w, week)] = short
                 self.shortfall_sq[(w, week)] = square
                 terms.append(square)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
+from flexbank.matching.baseline import phone_round
 from flexbank.matching.explain import Explainer
 from flexbank.matching.model import Pair
 from flexbank.matching.problem import Problem, hours
 from flexbank.matching.solver import Outcome, ProgressHook, optimise, quality_key
 from flexbank.models import (
-    PLAN_FORMAT,
     PRIORITIES,
     Assignment,
     HoursByPriority,
@@ -89,7 +90,7 @@ def build_plan(
         mode=outcome.mode,
         first_feasible_seconds=round(outcome.first_feasible_seconds, 3),
         baseline_covered_hours={p: hours(baseline_key[i]) for i, p in enumerate(PRIORITIES)},
-        stages_proven={k: v for k, v in outcome.proven.items()},
+        stages_proven=dict(outcome.proven),
         repaired=outcome.repaired,
     )
     assignments = [
@@ -104,7 +105,7 @@ def build_plan(
         )
     ]
     return Plan(
-        format=PLAN_FORMAT,
+        format="flexbank.plan/1",
         scenario=problem.scenario.name,
         status="optimal" if outcome.optimal else "feasible",
         assignments=assignments,
@@ -136,4 +137,15 @@ def solve(
         progress=progress,
         fixed_starts=pins.fixed_starts,
     )
+    return build_plan(problem, outcome, pins.released)
+
+
+def baseline_plan(scenario: Scenario) -> Plan:
+    """The coordinator's phone round as a plan (the benchmark baseline)."""
+    clock = time.monotonic()
+    problem = Problem(scenario)
+    pins = sort_pins(problem)
+    assignment = phone_round(problem, pins.kept)
+    outcome = Outcome(assignment=assignment, baseline=dict(assignment), mode="phone_round")
+    outcome.seconds = outcome.first_feasible_seconds = time.monotonic() - clock
     return build_plan(problem, outcome, pins.released)

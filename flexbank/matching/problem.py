@@ -13,14 +13,22 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from flexbank.compliance import Compliance
-from flexbank.geo import distance_km, travel_minutes_for_km
+from flexbank.geo import travel_minutes, within_km
 from flexbank.index import ScenarioIndex
 from flexbank.models import PRIORITIES, Gap, Location, Priority, Scenario, TravelMode, Worker
 from flexbank.timeline import local_date, minutes, week_bounds, week_monday
+
+#: The optimiser considers at most this many eligible workers per gap per headcount:
+#: those who know the client or provider first, then the nearest. Everyone else stays
+#: eligible (for explanations, ranking and the checker), just not in the model.
+MAX_CANDIDATES_PER_GAP = 40
 
 PRIORITY_RANK: dict[Priority, int] = {p: i for i, p in enumerate(PRIORITIES)}
 
@@ -117,8 +125,14 @@ class Week:
 class Problem:
     """One scenario prepared for matching."""
 
-    def __init__(self, scenario: Scenario, compliance: Compliance | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        compliance: Compliance | None = None,
+        max_candidates_per_gap: int | None = MAX_CANDIDATES_PER_GAP,
+    ) -> None:
         self.scenario = scenario
+        self.max_candidates_per_gap = max_candidates_per_gap
         self.index = ScenarioIndex(scenario)
         self.policy = self.index.policy
         self.tz = scenario.timezone
@@ -157,8 +171,8 @@ class Problem:
         key = (mode, a, b) if a < b else (mode, b, a)
         found = self._travel.get(key)
         if found is None:
-            km = distance_km(self.locations[a], self.locations[b])
-            found = self._travel[key] = travel_minutes_for_km(km, mode, self.policy)
+            found = travel_minutes(self.locations[a], self.locations[b], mode, self.policy)
+            self._travel[key] = found
         return found
 
     # ---------------------------------------------------------------------- weeks
@@ -288,44 +302,71 @@ class Problem:
         for gap in self.gaps:
             for c in self.candidates_for_gap(gap.index):
                 found.append(
-                    Candidate(
-                        len(found), c.worker, c.gap, c.starts, c.continuity, c.home_minutes
-                    )
+                    Candidate(len(found), c.worker, c.gap, c.starts, c.continuity, c.home_minutes)
                 )
         return found
 
-    def candidates_for_gap(self, gap_index: int) -> list[Candidate]:
-        """The workers who pass every compliance check for one gap (cheap filters first)."""
+    def candidates_for_gap(self, gap_index: int, *, limit: bool = True) -> list[Candidate]:
+        """The workers who pass every compliance check for one gap.
+
+        Necessary conditions (distance within its error margin, skills held, an
+        availability period long enough) are tested for all workers at once; the exact
+        compliance checks then run on the survivors, best first (continuity, then
+        nearest), and with ``limit`` stop at ``max_candidates_per_gap`` x headcount.
+        """
         gap = self.gaps[gap_index]
         if gap.length > self.max_engagement:
             return []
-        source = self.scenario.gaps[gap_index]
-        required = set(source.skills)
+        survivors = self._screen.survivors(gap, self.scenario.gaps[gap_index].skills)
+        ranked = sorted(
+            survivors,
+            key=lambda item: (
+                -self.continuity(self.scenario.workers[item[0]], gap),
+                item[1],
+                self.workers[item[0]].id,
+            ),
+        )
+        cap = self.max_candidates_per_gap
+        wanted = cap * gap.headcount if limit and cap is not None else len(ranked)
         found: list[Candidate] = []
-        for w in self._workers_by_available_day.get(local_date(source.start, self.tz), ()):
-            worker = self.workers[w]
-            model_worker = self.scenario.workers[w]
-            if required and not required <= _skill_names(model_worker):
-                continue
-            if self._km(worker.home, gap.location) > model_worker.max_travel_km + 1e-9:
-                continue
-            if self.compliance.first_failure(model_worker, source) is not None:
-                continue
-            ranges = self.compliance.allowed_starts(model_worker, source)
-            starts = tuple((self.minute(lo), self.minute(hi)) for lo, hi in ranges)
-            if not starts:
-                continue
-            found.append(
-                Candidate(
-                    index=len(found),
-                    worker=w,
-                    gap=gap_index,
-                    starts=starts,
-                    continuity=self.continuity(model_worker, gap),
-                    home_minutes=self.travel(worker.mode, worker.home, gap.location),
-                )
-            )
-        return found
+        for w, _ in ranked:
+            candidate = self.candidate(w, gap_index)
+            if candidate is not None:
+                found.append(candidate)
+                if len(found) >= wanted:
+                    break
+        return sorted(found, key=lambda c: c.worker)
+
+    @cached_property
+    def _screen(self) -> Screen:
+        return Screen(self)
+
+    def candidate(self, w: int, gap_index: int) -> Candidate | None:
+        """The pair as a candidate when it passes every compliance check, else None."""
+        gap = self.gaps[gap_index]
+        worker = self.workers[w]
+        model_worker = self.scenario.workers[w]
+        source = self.scenario.gaps[gap_index]
+        if gap.length > self.max_engagement:
+            return None
+        if not within_km(
+            self.locations[worker.home], self.locations[gap.location], model_worker.max_travel_km
+        ):
+            return None
+        if self.compliance.first_failure(model_worker, source) is not None:
+            return None
+        ranges = self.compliance.allowed_starts(model_worker, source)
+        starts = tuple((self.minute(lo), self.minute(hi)) for lo, hi in ranges)
+        if not starts:
+            return None
+        return Candidate(
+            index=-1,
+            worker=w,
+            gap=gap_index,
+            starts=starts,
+            continuity=self.continuity(model_worker, gap),
+            home_minutes=self.travel(worker.mode, worker.home, gap.location),
+        )
 
     def first_failure(self, worker: int, gap: int) -> str | None:
         """The first code of rules.md section 1 (or ``length``) that rules a pair out."""
@@ -334,31 +375,26 @@ class Problem:
             return "length"
         return code
 
-    def _km(self, a: int, b: int) -> float:
-        return distance_km(self.locations[a], self.locations[b])
-
-    @cached_property
-    def _workers_by_available_day(self) -> dict[dt.date, list[int]]:
-        """Workers with an availability period touching each local date."""
-        days: defaultdict[dt.date, set[int]] = defaultdict(set)
-        for i, worker in enumerate(self.scenario.workers):
-            for period in worker.availability:
-                day = local_date(period.start, self.tz)
-                last = local_date(period.end, self.tz)
-                while day <= last:
-                    days[day].add(i)
-                    day += dt.timedelta(days=1)
-        return {day: sorted(ws) for day, ws in days.items()}
-
     def continuity(self, worker: Worker, gap: GapSlot) -> int:
         """rules.md 3.4: 2 for the client (history or preferred), 1 for the provider."""
-        client = self.index.clients.get(gap.client_id) if gap.client_id else None
-        if client is not None:
-            if worker.id in client.preferred_workers:
-                return 2
-            if any(h.client_id == client.id for h in worker.history):
-                return 2
-        return 1 if any(h.provider_id == gap.provider_id for h in worker.history) else 0
+        knows_client, knows_provider = self._acquaintance
+        if gap.client_id is not None and worker.id in knows_client.get(gap.client_id, ()):
+            return 2
+        return 1 if worker.id in knows_provider.get(gap.provider_id, ()) else 0
+
+    @cached_property
+    def _acquaintance(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """Who knows each client (history or preferred) and each provider (history)."""
+        clients: defaultdict[str, set[str]] = defaultdict(set)
+        providers: defaultdict[str, set[str]] = defaultdict(set)
+        for worker in self.scenario.workers:
+            for entry in worker.history:
+                providers[entry.provider_id].add(worker.id)
+                if entry.client_id is not None:
+                    clients[entry.client_id].add(worker.id)
+        for client in self.scenario.clients:
+            clients[client.id].update(client.preferred_workers)
+        return dict(clients), dict(providers)
 
     @cached_property
     def by_worker(self) -> dict[int, list[Candidate]]:
@@ -388,8 +424,66 @@ class Problem:
         return [f for f in items[:upto] if f.end > start]
 
 
-def _skill_names(worker: Worker) -> set[str]:
-    return {s.name for s in worker.skills}
+class Screen:
+    """Vectorised necessary conditions for a pair, over every worker at once."""
+
+    def __init__(self, problem: Problem) -> None:
+        workers = problem.scenario.workers
+        self.lat = np.radians([w.home.lat for w in workers])
+        self.lon = np.radians([w.home.lon for w in workers])
+        self.limit = np.array([w.max_travel_km for w in workers]) * (1 + 1e-4) + 1e-6
+        speeds = problem.policy.speeds_kmh
+        self.minutes_per_km = np.array(
+            [problem.policy.detour_factor * 60 / getattr(speeds, w.travel_mode) for w in workers]
+        )
+        self.bits: dict[str, int] = {}
+        self.skills = np.array(
+            [self._mask(s.name for s in w.skills) for w in workers], dtype=np.int64
+        ).reshape(len(workers))
+        width = max((len(w.availability) for w in workers), default=0) or 1
+        self.period_start = np.full((len(workers), width), np.iinfo(np.int64).max // 4)
+        self.period_end = np.full((len(workers), width), np.iinfo(np.int64).min // 4)
+        for i, w in enumerate(workers):
+            for k, period in enumerate(w.availability):
+                self.period_start[i, k] = problem.minute(period.start)
+                self.period_end[i, k] = problem.minute(period.end)
+        self.problem = problem
+
+    def _mask(self, names: Iterable[str]) -> int:
+        mask = 0
+        for name in names:
+            if name not in self.bits:
+                if len(self.bits) >= 62:
+                    return -1  # too many distinct skills to screen: let compliance judge
+                self.bits[name] = len(self.bits)
+            mask |= 1 << self.bits[name]
+        return mask
+
+    def survivors(self, gap: GapSlot, skills: Sequence[str]) -> list[tuple[int, float]]:
+        """(worker index, approximate home travel minutes) of workers that may qualify."""
+        place = self.problem.locations[gap.location]
+        phi = np.radians(place.lat)
+        mid = (self.lat + phi) / 2
+        w = 1 - _E2 * np.sin(mid) ** 2
+        north = _A * (1 - _E2) / (w * np.sqrt(w)) * (phi - self.lat)
+        east = _A / np.sqrt(w) * np.cos(mid) * (np.radians(place.lon) - self.lon)
+        km = np.hypot(north, east)
+        # beyond 60 km the approximation is not trusted: compliance decides exactly
+        ok = (km <= self.limit) | (km > 60)
+        required = self._mask(skills)
+        if required > 0:
+            ok &= ((self.skills & required) == required) | (self.skills < 0)
+        fits = (self.period_start <= gap.latest_start) & (
+            np.maximum(self.period_start, gap.start) + gap.length <= self.period_end
+        )
+        ok &= fits.any(axis=1)
+        index = np.nonzero(ok)[0]
+        minutes = km[index] * self.minutes_per_km[index]
+        return list(zip(index.tolist(), minutes.tolist(), strict=True))
+
+
+_A = 6378.137
+_E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)
 
 
 def hours(minutes_: float) -> float:

@@ -24,6 +24,8 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flexbank.compliance import RULES_BY_CODE
+from flexbank.geo import approx_km
 from flexbank.matching.legality import Roster, week_table
 from flexbank.matching.problem import Candidate, Problem
 from flexbank.models import Plan, Scenario
@@ -217,14 +219,21 @@ def _plan_text(problem: Problem, w: int, code: str) -> str:
 
 
 def _compliance_text(problem: Problem, w: int, g: int, code: str) -> str:
-    """The compliance module's own message for the failing check."""
-    if code in ("length", "availability"):
+    """The compliance module's own message for the failing check (only that one is
+    explained: explaining every check of every worker would cost more than ranking)."""
+    rule = RULES_BY_CODE.get(code)
+    if rule is None:
         return _plan_text(problem, w, code)
-    verdict = problem.compliance.check_pair(problem.scenario.workers[w], problem.scenario.gaps[g])
-    for failure in verdict.failures:
-        if failure.code == code:
-            return failure.message
-    return code
+    if code == "distance":  # the exact geodesic costs more than the rest of a ranking
+        home = problem.locations[problem.workers[w].home]
+        there = problem.locations[problem.gaps[g].location]
+        km = approx_km(home.lat, home.lon, there.lat, there.lon)
+        limit = problem.scenario.workers[w].max_travel_km
+        return f"Home is about {km:.1f} km from the gap; limit {limit:g} km"
+    compliance = problem.compliance
+    facts = compliance.facts(problem.scenario.workers[w])
+    job = compliance.job(problem.scenario.gaps[g])
+    return rule.explain(compliance.setting, facts, job)
 
 
 # ------------------------------------------------------------------ public API

@@ -218,12 +218,12 @@ class StagedSolve:
 
     def _hint_from_current(self) -> None:
         model = self.mm.model
-        model.ClearHints()
+        model.clear_hints()
         for pair, var in self.mm.x.items():
-            model.AddHint(var, 1 if pair in self.current else 0)
+            model.add_hint(var, 1 if pair in self.current else 0)
             start = self.mm.start[pair]
             if not isinstance(start, int) and pair in self.current:
-                model.AddHint(start, self.current[pair])
+                model.add_hint(start, self.current[pair])
 
     def _complete_hint(self, seconds: float) -> bool:
         """Turn the partial hint (who works where) into a complete one, if it fits."""
@@ -231,7 +231,7 @@ class StagedSolve:
         self._params(solver, seconds)
         solver.parameters.fix_variables_to_their_hinted_value = True
         self._hint_from_current()
-        status = solver.Solve(self.mm.model)
+        status = solver.solve(self.mm.model)
         self.deterministic_time += solver.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self._hint_all(solver)
@@ -241,18 +241,18 @@ class StagedSolve:
 
     def _hint_all(self, solver: cp_model.CpSolver) -> None:
         model = self.mm.model
-        model.ClearHints()
-        proto = model.Proto()
+        model.clear_hints()
+        proto = model.proto
         for index in range(len(proto.variables)):
-            var = model.GetIntVarFromProtoIndex(index)
-            model.AddHint(var, solver.Value(var))
+            var = model.get_int_var_from_proto_index(index)
+            model.add_hint(var, solver.value(var))
 
     def _read(self, solver: cp_model.CpSolver) -> dict[Pair, int]:
         out = dict(self.mm.fixed_assignments)
         for pair, var in self.mm.x.items():
-            if solver.BooleanValue(var):
+            if solver.boolean_value(var):
                 start = self.mm.start[pair]
-                out[pair] = start if isinstance(start, int) else solver.Value(start)
+                out[pair] = start if isinstance(start, int) else solver.value(start)
         return out
 
     def run(self, seconds: float) -> dict[Pair, int]:
@@ -274,25 +274,25 @@ class StagedSolve:
                     self.bounds[name] = expression
                 continue
             if maximise:
-                model.Maximize(expression)
+                model.maximize(expression)
             else:
-                model.Minimize(expression)
+                model.minimize(expression)
             solver = cp_model.CpSolver()
             self._params(solver, budget)
             callback = _Reporter(self, name) if self.progress else None
-            status = solver.Solve(model, callback)
+            status = solver.solve(model, callback)
             self.deterministic_time += solver.deterministic_time
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 if self.first_feasible is None:
                     self.first_feasible = time.monotonic() - self.clock_start
-                value = round(solver.ObjectiveValue())
+                value = round(solver.objective_value)
                 self.proven[name] = status == cp_model.OPTIMAL
                 if name in PRIORITIES:
-                    self.bounds[name] = solver.BestObjectiveBound()
-                self._record(name, solver.ObjectiveValue(), solver.BestObjectiveBound())
+                    self.bounds[name] = solver.best_objective_bound
+                self._record(name, solver.objective_value, solver.best_objective_bound)
                 best = self._read(solver)
                 self._hint_all(solver)
-                model.Add(expression >= value if maximise else expression <= value)
+                model.add(expression >= value if maximise else expression <= value)
             else:
                 # no answer in time: keep the best plan so far and stop here, so that
                 # later stages never trade away this level.
@@ -314,7 +314,7 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         self.stage = stage
 
     def on_solution_callback(self) -> None:
-        self.owner._record(self.stage, self.ObjectiveValue(), self.BestObjectiveBound())
+        self.owner._record(self.stage, self.objective_value, self.best_objective_bound)
 
 
 # ------------------------------------------------------------------ entry point
@@ -338,7 +338,7 @@ def optimise(
     outcome.first_feasible_seconds = time.monotonic() - clock
     if not problem.candidates:
         outcome.proven = {name: True for name, _ in STAGES}
-        outcome.bounds = {p: 0.0 for p in PRIORITIES}
+        outcome.bounds = dict.fromkeys(PRIORITIES, 0.0)
         outcome.seconds = time.monotonic() - clock
         return outcome
     remaining = time_limit - (time.monotonic() - clock)
@@ -384,10 +384,10 @@ def _pin(staged: StagedSolve, kept: Mapping[Pair, int], fixed_starts: set[Pair])
     for pair, start in kept.items():
         var = staged.mm.x.get(pair)
         if var is not None:
-            staged.mm.model.Add(var == 1)
+            staged.mm.model.add(var == 1)
             s = staged.mm.start[pair]
             if pair in fixed_starts and not isinstance(s, int):
-                staged.mm.model.Add(s == start)
+                staged.mm.model.add(s == start)
 
 
 def _bounds(

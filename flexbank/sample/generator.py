@@ -19,7 +19,9 @@ Shape of the data (defaults of :class:`Mix`):
 - gaps ``Gnnnnn``: care-home and supported-living shifts (about 18% of gaps) and
   home-care visits: rounds of a sick carer in one patch (walkable), emergency
   packages after hospital discharge, packages handed back by a closing service, and
-  single calls; double-handed and short calls included.
+  single calls; double-handed and short calls included. Shifts are at most 12 hours
+  except a rare 13.5-hour one (and a 12-hour night across the autumn clock change,
+  which really lasts 13), so the ``length`` rule has something to do.
 """
 
 from __future__ import annotations
