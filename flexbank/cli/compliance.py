@@ -16,7 +16,7 @@ _STYLES = {"not_ready": "bold red", "lapsing": "yellow", "ready": "green"}
 _LABELS = {"not_ready": "not ready", "lapsing": "lapsing", "ready": "ready"}
 
 
-def worker_table(register: Register) -> Table:
+def worker_table(register: Register, *, action_only: bool = False) -> Table:
     table = Table(
         title=(
             f"Compliance register: {register.scenario} (as of {register.as_of_date}, "
@@ -30,6 +30,8 @@ def worker_table(register: Register) -> Table:
     table.add_column("reasons / lapses")
     table.add_column("next review")
     for entry in register.entries:
+        if action_only and entry.status == "ready":
+            continue
         if entry.status == "not_ready":
             details = "\n".join(f"[b]{f.code}[/]: {f.message}" for f in entry.verdict.failures)
         elif entry.status == "lapsing":

@@ -18,7 +18,7 @@ def demo(
     workers: Annotated[int, typer.Option(help="workers in the sample")] = DEMO_WORKERS,
     gaps: Annotated[int, typer.Option(help="gaps in the sample week")] = DEMO_GAPS,
     seed: Annotated[int, typer.Option(help="sample seed")] = DEMO_SEED,
-    time_limit: Annotated[float, typer.Option(help="seconds for the optimiser")] = 20.0,
+    time_limit: Annotated[float, typer.Option(help="seconds for the optimiser")] = 30.0,
     out: Annotated[Path, typer.Option(help="folder for the scenario and plan files")] = Path("out"),
 ) -> None:
     """Generate the Bury sample week, show the compliance register, plan the week."""
@@ -35,7 +35,10 @@ def demo(
         f"{len(scenario.providers)} providers, week of {scenario.horizon.start.date()} "
         f"(written to {out / 'demo.scenario.json'})"
     )
-    console.print(worker_table(build_register(scenario)))
+    register = build_register(scenario)
+    console.print(worker_table(register, action_only=True))
+    ready = sum(1 for entry in register.entries if entry.status == "ready")
+    console.print(f"{ready} more workers are ready (flexbank compliance lists everyone)")
     plan = run_and_show(scenario, time_limit=time_limit, workers=2, seed=0, quiet=False)
     write_json(plan.model_dump(mode="json"), out / "demo.plan.json")
     console.print(

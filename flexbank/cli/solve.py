@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -43,20 +44,41 @@ def summary_table(plan: Plan) -> Table:
     return table
 
 
-def unfilled_table(plan: Plan, limit: int = 30) -> Table:
-    table = Table(title=f"Unfilled gaps ({len(plan.unfilled)})")
+def unfilled_table(plan: Plan, scenario: Scenario, limit: int = 30) -> Table:
+    """Unfilled gaps, most urgent first: why eligible workers were not used, then the rest."""
+    from flexbank.compliance import CODES
+
+    gaps = {g.id: g for g in scenario.gaps}
+    order = sorted(
+        plan.unfilled,
+        key=lambda u: (PRIORITIES.index(gaps[u.gap_id].priority), gaps[u.gap_id].start, u.gap_id),
+    )
+    table = Table(title=f"Unfilled gaps ({len(plan.unfilled)}), most urgent first")
     table.add_column("gap")
+    table.add_column("priority")
+    table.add_column("starts")
     table.add_column("missing", justify="right")
-    table.add_column("why (workers ruled out)")
-    for item in plan.unfilled[:limit]:
+    table.add_column("eligible but not free (rule: workers)")
+    table.add_column("not eligible (first reason: workers)")
+    for item in order[:limit]:
+        gap = gaps[item.gap_id]
+        plan_side = [r for r in item.reasons if r.code not in CODES]
+        compliance_side = [r for r in item.reasons if r.code in CODES]
         table.add_row(
             item.gap_id,
+            gap.priority,
+            gap.start.astimezone(_zone(scenario)).strftime("%a %d %H:%M"),
             str(item.missing),
-            "; ".join(f"{r.code} {r.workers}" for r in item.reasons[:4]),
+            ", ".join(f"{r.code} {r.workers}" for r in plan_side) or "none eligible",
+            ", ".join(f"{r.code} {r.workers}" for r in compliance_side[:3]),
         )
-    if len(plan.unfilled) > limit:
-        table.caption = f"... and {len(plan.unfilled) - limit} more (see the plan file)"
+    if len(order) > limit:
+        table.caption = f"... and {len(order) - limit} more (see the plan file)"
     return table
+
+
+def _zone(scenario: Scenario) -> ZoneInfo:
+    return ZoneInfo(scenario.timezone)
 
 
 class _LiveProgress:
@@ -120,7 +142,7 @@ def run_and_show(
             )
     console.print(summary_table(plan))
     if plan.unfilled:
-        console.print(unfilled_table(plan))
+        console.print(unfilled_table(plan, scenario))
     if plan.released:
         console.print(
             "Released pins: "
