@@ -1,0 +1,71 @@
+"""Service settings (environment variables ``FLEXBANK_*``), with safe defaults.
+
+The embedded default is SQLite in a data directory; ``FLEXBANK_DATABASE_URL`` points
+the service at PostgreSQL instead (``postgresql+psycopg://user@host:5432/db``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLEXBANK_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: sqlite:///<data_dir>/flexbank.db
+    timezone: str = "Europe/London"
+    secret_key: str = Field(default="", repr=False)  # signs offer links and webhooks
+    base_url: str = "http://127.0.0.1:8000"  # for links in notifications
+
+    # offers
+    urgent_within_hours: float = 24.0
+    urgent_top_k: int = 3
+    urgent_offer_minutes: int = 15
+    offer_expiry_hours: float = 12.0
+    offer_link_hours: float = 24.0
+    cascade_top_k: int = 1  # offers sent per missing place when a routine offer fails
+
+    # allocation
+    daily_allocation_time: str = "14:00"  # local time
+    horizon_days: int = 7
+    daily_allocation_publish: bool = True
+    solver_time_limit: float = 30.0
+    solver_workers: int = 2
+
+    # compliance sweep
+    compliance_sweep_time: str = "02:00"
+    lapse_warning_days: int = 30
+
+    # reports
+    agency_premium_per_hour: float = 8.50  # GBP above the bank's own hourly cost
+
+    # notifications
+    channels: list[str] = ["log"]  # any of: log, webhook, email
+    webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "flexbank@localhost"
+    coordinator_email: str | None = None
+    notification_max_attempts: int = 5
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'flexbank.db').resolve()}"
+
+    def signing_key(self) -> str:
+        """The secret for links and webhooks; a per-data-dir random one if unset."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / ".secret_key"
+        if not key_file.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(32))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
