@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from factories import compliant_records
+
 from flexbank.models import Plan, Scenario
 from flexbank.validation import load_plan, load_scenario
 
@@ -42,38 +44,9 @@ def worker(worker_id: str = "W1", **fields: Any) -> dict[str, Any]:
         "travel_mode": "drive",
         "max_travel_km": 50.0,
         "skills": [],
-        "training": [
-            {"course": course, "completed": "2026-06-01", "expires": None}
-            for course in (
-                "safeguarding_adults",
-                "moving_handling",
-                "infection_prevention",
-                "basic_life_support",
-            )
-        ],
-        "experience": [
-            {
-                "role": "care_assistant",
-                "sector": "adult_social_care",
-                "country": "GB",
-                "start": "2020-01-01",
-                "end": None,
-            }
-        ],
-        "right_to_work": {"check": "list_a", "checked_on": "2026-01-05"},
-        "dbs": {
-            "level": "enhanced",
-            "adults_barred_list": True,
-            "issued": "2026-02-01",
-            "update_service": False,
-        },
-        "reg19": {
-            "photo_id_verified": True,
-            "conduct_evidence": True,
-            "reasons_for_leaving_verified": True,
-            "employment_history_complete": True,
-            "health_declaration": True,
-        },
+        **compliant_records(
+            checked_on="2026-01-05", dbs_issued="2026-02-01", trained_on="2026-06-01"
+        ),
         "availability": [
             {"start": iso("2026-09-01 00:00"), "end": iso("2027-03-01 00:00")},
         ],

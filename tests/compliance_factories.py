@@ -11,6 +11,8 @@ import copy
 import datetime as dt
 from typing import Any
 
+from factories import compliant_records
+
 from flexbank.compliance import Compliance
 from flexbank.models import Scenario
 from flexbank.validation import load_scenario
@@ -56,30 +58,8 @@ def worker(id: str = "W1", **over: Any) -> dict[str, Any]:
         "travel_mode": "drive",
         "max_travel_km": 10.0,
         "skills": [],
+        **compliant_records(),
         "training": training(),
-        "experience": [
-            {
-                "role": "care_assistant",
-                "sector": "adult_social_care",
-                "country": "GB",
-                "start": "2020-01-01",
-                "end": None,
-            }
-        ],
-        "right_to_work": {"check": "list_a", "checked_on": "2020-01-01"},
-        "dbs": {
-            "level": "enhanced",
-            "adults_barred_list": True,
-            "issued": "2025-06-01",
-            "update_service": False,
-        },
-        "reg19": {
-            "photo_id_verified": True,
-            "conduct_evidence": True,
-            "reasons_for_leaving_verified": True,
-            "employment_history_complete": True,
-            "health_declaration": True,
-        },
         "availability": [{"start": HORIZON["start"], "end": HORIZON["end"]}],
         "max_hours_per_week": 40,
     }

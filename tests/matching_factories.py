@@ -11,6 +11,8 @@ import copy
 import datetime as dt
 from typing import Any
 
+from factories import compliant_records
+
 from flexbank.matching.problem import Problem
 from flexbank.models import Scenario
 from flexbank.validation import load_scenario
@@ -61,29 +63,7 @@ def worker(id: str = "W1", **over: Any) -> dict[str, Any]:
         "travel_mode": "drive",
         "max_travel_km": 30.0,
         "skills": [],
-        "training": [{"course": c, "completed": "2026-01-01"} for c in COURSES],
-        "experience": [
-            {
-                "role": "care_assistant",
-                "sector": "adult_social_care",
-                "country": "GB",
-                "start": "2020-01-01",
-            }
-        ],
-        "right_to_work": {"check": "list_a", "checked_on": "2020-01-01"},
-        "dbs": {
-            "level": "enhanced",
-            "adults_barred_list": True,
-            "issued": "2025-06-01",
-            "update_service": False,
-        },
-        "reg19": {
-            "photo_id_verified": True,
-            "conduct_evidence": True,
-            "reasons_for_leaving_verified": True,
-            "employment_history_complete": True,
-            "health_declaration": True,
-        },
+        **compliant_records(),
         "availability": [{"start": at(0), "end": HORIZON_END.isoformat()}],
         "max_hours_per_week": 48,
     }
