@@ -162,3 +162,14 @@ def test_tiny_scenarios_match_brute_force(seed: int) -> None:
     plan = solve(scenario, time_limit=5, workers=1, seed=0)
     assert check_plan(scenario, plan) == []
     assert quality(scenario, plan).key()[:4] == pytest.approx(brute_force_best(scenario), abs=1e-6)
+
+
+@pytest.mark.slow
+def test_same_seed_same_plan_when_time_runs_out() -> None:
+    # a week too big to finish in 2 s: the budget, not the search, decides where it
+    # stops, so this checks that one worker thread counts deterministic time
+    scenario = small(40, 250, seed=9)
+    first = solve(scenario, time_limit=2, workers=1, seed=3)
+    second = solve(scenario, time_limit=2, workers=1, seed=3)
+    assert first.status == "feasible"
+    assert first.assignments == second.assignments

@@ -171,6 +171,27 @@ def _drop(problem: Problem, assignment: dict[Pair, int], w: int, g: int) -> int:
 # --------------------------------------------------------------- staged solving
 
 
+class Budget:
+    """Time left for a solve.
+
+    Wall-clock seconds; but with one worker thread (the deterministic mode) CP-SAT's
+    deterministic time, so that a seed gives the same plan on any machine and load.
+    """
+
+    def __init__(self, seconds: float, deterministic: bool) -> None:
+        self.total = seconds
+        self.deterministic = deterministic
+        self.started = time.monotonic()
+        self.used = 0.0
+
+    def charge(self, deterministic_seconds: float) -> None:
+        self.used += deterministic_seconds
+
+    def left(self) -> float:
+        spent = self.used if self.deterministic else time.monotonic() - self.started
+        return self.total - spent
+
+
 class StagedSolve:
     """Lexicographic stages over one :class:`MatchModel`."""
 
@@ -257,12 +278,14 @@ class StagedSolve:
 
     def run(self, seconds: float) -> dict[Pair, int]:
         """Solve every stage within ``seconds``; returns the best assignment found."""
-        deadline = time.monotonic() + seconds
+        budget_left = Budget(seconds, self.workers == 1)
+        before = self.deterministic_time
         self._complete_hint(min(seconds * 0.1, 5.0))
+        budget_left.charge(self.deterministic_time - before)
         model = self.mm.model
         best = dict(self.current)
         for name, maximise in STAGES:
-            remaining = deadline - time.monotonic()
+            remaining = budget_left.left()
             if remaining <= 0.02:
                 break
             later = sum(STAGE_SHARE[n] for n, _ in STAGES[[s for s, _ in STAGES].index(name) :])
@@ -282,6 +305,7 @@ class StagedSolve:
             callback = _Reporter(self, name) if self.progress else None
             status = solver.solve(model, callback)
             self.deterministic_time += solver.deterministic_time
+            budget_left.charge(solver.deterministic_time)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 if self.first_feasible is None:
                     self.first_feasible = time.monotonic() - self.clock_start
@@ -450,15 +474,15 @@ def _neighbourhood_search(
     best_key = quality_key(problem, best)
     hoods = _neighbourhoods(problem)
     # the neighbourhoods with the most unfilled high-priority minutes go first
-    deadline = clock + seconds
+    budget = Budget(seconds, workers == 1)
     rounds = 0
-    while time.monotonic() < deadline - 0.5 and hoods:
+    while budget.left() > 0.5 and hoods:
         order = sorted(
             range(len(hoods)), key=lambda k: _potential(problem, best, hoods[k]), reverse=True
         )
         improved = False
         for k in order:
-            left = deadline - time.monotonic()
+            left = budget.left()
             if left < 0.5:
                 break
             gaps = hoods[k]
@@ -476,6 +500,7 @@ def _neighbourhood_search(
             )
             _pin(staged, {p: s for p, s in kept.items() if p[1] in gaps}, fixed_starts)
             found = staged.run(min(left, max(2.0, seconds / max(len(hoods), 1))))
+            budget.charge(staged.deterministic_time)
             outcome.history.extend(staged.history)
             key = quality_key(problem, found)
             if key > best_key:
