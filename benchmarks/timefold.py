@@ -115,7 +115,12 @@ def parse(raw: dict[str, Any], name: str) -> TfData:
 # ------------------------------------------------------------------ the adapter
 
 
-def same_day_pairs_allowed(shifts: Iterable[TfShift], rest_hours: float = REST_HOURS) -> list:
+Span = tuple[dt.datetime, dt.datetime]
+
+
+def same_day_pairs_allowed(
+    shifts: Iterable[TfShift], rest_hours: float = REST_HOURS
+) -> list[tuple[Span, Span]]:
     """Pairs of shift times (start, end) that start on the same day yet neither overlap
     nor come within ``rest_hours`` of each other: the pairs that the 10-hour rule alone
     would allow although Timefold's one-shift-per-day rule forbids them.
@@ -124,7 +129,7 @@ def same_day_pairs_allowed(shifts: Iterable[TfShift], rest_hours: float = REST_H
     """
     rest = dt.timedelta(hours=rest_hours)
     times = sorted({(s.start, s.end) for s in shifts})
-    by_day: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    by_day: dict[dt.date, list[Span]] = defaultdict(list)
     for start, end in times:
         by_day[start.date()].append((start, end))
     allowed = []
@@ -383,9 +388,7 @@ def run(
         "covered_hours": covered,
         "bound_hours": bound_hours,
         "bound_shifts": (
-            round(bound_hours / shift_hours, 3)
-            if bound_hours is not None and shift_hours
-            else None
+            round(bound_hours / shift_hours, 3) if bound_hours is not None and shift_hours else None
         ),
         "status": plan.status,
         "stages_proven": extras.get("stages_proven"),

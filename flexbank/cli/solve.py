@@ -203,7 +203,14 @@ def explain(
             )
             why.append(f"{candidate.home_minutes} min from home by {w.mode.replace('_', ' ')}")
         table.add_row(a.worker_id, "[green]assigned[/]", "; ".join(why))
-    for reason in explainer.worker_reasons(g.index):
+    # eligible workers kept off by the plan first: they are the ones a coordinator
+    # could move; then those who may not work the gap at all
+    from flexbank.compliance import CODES
+
+    reasons = sorted(
+        explainer.worker_reasons(g.index), key=lambda r: (r.code in CODES, r.worker_id)
+    )
+    for reason in reasons:
         if worker is not None and reason.worker_id != worker:
             continue
         table.add_row(reason.worker_id, reason.code, reason.message)
