@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flexbank.compliance import CODES
 from flexbank.matching.legality import Roster
@@ -123,7 +124,42 @@ class Explainer:
             for failure in verdict.failures:
                 if failure.code == code:
                     return failure.message
+        if code == "overlap":
+            busy = self.busy_with(w, g)
+            if busy:
+                return f"{self.problem.workers[w].id} is busy then: {'; '.join(busy)}"
         return f"{self.problem.workers[w].id} {WORKER_TEXT.get(code, code)}"
+
+    def busy_with(self, w: int, g: int) -> list[str]:
+        """The engagements of worker ``w`` that leave no room for gap ``g`` (with travel)."""
+        problem = self.problem
+        gap = problem.gaps[g]
+        worker = problem.workers[w]
+        tz = ZoneInfo(problem.tz)
+
+        def when(start: int, end: int) -> str:
+            a, b = problem.instant(start).astimezone(tz), problem.instant(end).astimezone(tz)
+            return f"{a:%a %H:%M}-{b:%H:%M}"
+
+        found = []
+        for other, start in sorted(self.by_worker.get(w, {}).items(), key=lambda kv: kv[1]):
+            o = problem.gaps[other]
+            travel = problem.travel(worker.mode, o.location, gap.location)
+            if (
+                start < gap.latest_start + gap.length + travel
+                and gap.start < start + o.length + travel
+            ):
+                found.append(f"{o.id} {when(start, start + o.length)} ({travel} min travel)")
+        for item in problem.fixed_in(
+            w, gap.start - 12 * 60, gap.latest_start + gap.length + 12 * 60
+        ):
+            travel = problem.travel(worker.mode, item.location, gap.location)
+            if (
+                item.start < gap.latest_start + gap.length + travel
+                and gap.start < item.end + travel
+            ):
+                found.append(f"{item.label} {when(item.start, item.end)}")
+        return found
 
     def unfilled_reasons(self, g: int) -> list[tuple[str, int, str]]:
         """(code, workers, message) for an unfilled gap, most common reason first."""
