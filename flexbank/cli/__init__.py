@@ -21,7 +21,7 @@ def _root() -> None:
 
 
 # Each module has register(app); missing ones (work in progress) are skipped.
-_COMMAND_MODULES = ("schema", "compliance", "sample", "solve", "check", "demo")
+_COMMAND_MODULES = ("schema", "compliance", "sample", "solve", "check", "demo", "service")
 
 for _name in _COMMAND_MODULES:
     try:

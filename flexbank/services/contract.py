@@ -18,10 +18,11 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flexbank.models import Client as Client
 from flexbank.models import (
-    Gender,
     GapKind,
     GapReason,
+    Gender,
     Instant,
     Location,
     Plan,
@@ -30,7 +31,6 @@ from flexbank.models import (
     Scenario,
     Worker,
 )
-from flexbank.models import Client as Client
 from flexbank.models import Period as Period
 from flexbank.validation import Problem
 

@@ -1,0 +1,308 @@
+"""Allocation runs: plan the open gaps of a horizon (bookings pinned), store the plan,
+publish it as offers; explanations and plan export.
+
+A run is claimed (a ``running`` row) in one transaction, solved outside any
+transaction, and finished in another; any exception on the way leaves the run
+``failed`` with its error, and nothing is published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+
+from flexbank import matching
+from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, RunRow
+from flexbank.adapters.scenario import build_scenario, held_offers_query
+from flexbank.matching.explain import Explainer
+from flexbank.matching.problem import Problem
+from flexbank.models import Plan, Scenario
+from flexbank.scheduling import guard
+from flexbank.services import lifecycle
+from flexbank.services.context import (
+    Ctx,
+    actor_name,
+    audit,
+    offer_out,
+    require_coordinator,
+    run_out,
+)
+from flexbank.services.contract import (
+    Actor,
+    Conflict,
+    NotFound,
+    OfferOut,
+    RunOut,
+    WorkerReasonOut,
+)
+from flexbank.services.offers import make_offer
+
+log = logging.getLogger("flexbank.allocation")
+
+
+def horizon(
+    ctx: Ctx, now: dt.datetime, start: dt.date | None, days: int | None
+) -> tuple[dt.datetime, dt.datetime]:
+    first = start if start is not None else ctx.local(now).date() + dt.timedelta(days=1)
+    n = days if days is not None else ctx.settings.horizon_days
+    if n < 1:
+        from flexbank.services.context import invalid
+
+        raise invalid("$.days", "days must be at least 1")
+    return ctx.local_midnight(first), ctx.local_midnight(first + dt.timedelta(days=n))
+
+
+def scenario_for(ctx: Ctx, run: RunRow, now: dt.datetime) -> tuple[Scenario, Plan]:
+    with ctx.uow() as uow:
+        return build_scenario(
+            uow.session,
+            as_of=now,
+            start=run.horizon_start,
+            end=run.horizon_end,
+            timezone=ctx.settings.timezone,
+            name=run.key,
+        )
+
+
+def execute(ctx: Ctx, run_id: int, time_limit: float | None) -> RunOut:
+    """Solve a claimed run and record the outcome (succeeded or failed)."""
+    now = ctx.now()
+    try:
+        with ctx.uow() as uow:
+            run = uow.session.get(RunRow, run_id)
+            assert run is not None
+        scenario, _current = scenario_for(ctx, run, now)
+        plan = matching.solve(
+            scenario,
+            time_limit=time_limit if time_limit is not None else ctx.settings.solver_time_limit,
+            workers=ctx.settings.solver_workers,
+            seed=0,
+        )
+        metrics: dict[str, Any] = plan.metrics.model_dump(mode="json")
+        metrics.update(
+            gaps=len(scenario.gaps),
+            workers=len(scenario.workers),
+            pinned=len(scenario.pinned),
+            assignments=len(plan.assignments),
+            unfilled=len(plan.unfilled),
+        )
+        with ctx.uow() as uow:
+            row = uow.session.get(RunRow, run_id)
+            assert row is not None
+            row.status = "succeeded"
+            row.plan = plan.model_dump(mode="json")
+            row.metrics = metrics
+            row.finished_at = ctx.now()
+            audit(uow, row.actor or "system", "planned", "run", row.id, ctx.now(), {"key": row.key})
+            uow.commit()
+            return run_out(ctx, row)
+    except Exception as e:
+        # ids and the error type only: messages may carry personal data
+        log.error("allocation run %s failed (%s)", run_id, type(e).__name__)
+        with ctx.uow() as uow:
+            row = uow.session.get(RunRow, run_id)
+            assert row is not None
+            row.status = "failed"
+            row.error = f"{type(e).__name__}: {e}"[:2000]
+            row.finished_at = ctx.now()
+            audit(uow, "system", "failed", "run", row.id, ctx.now(), {"error": type(e).__name__})
+            uow.commit()
+            return run_out(ctx, row)
+
+
+def run_allocation(
+    ctx: Ctx,
+    actor: Actor,
+    start: dt.date | None,
+    days: int | None,
+    time_limit: float | None,
+) -> RunOut:
+    require_coordinator(actor)
+    now = ctx.now()
+    h_start, h_end = horizon(ctx, now, start, days)
+    with ctx.uow() as uow:
+        row = RunRow(
+            key=f"manual:{secrets.token_hex(6)}",
+            status="running",
+            horizon_start=h_start,
+            horizon_end=h_end,
+            started_at=now,
+            actor=actor_name(actor),
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        row.key = f"manual:{row.id}"
+        uow.commit()
+        run_id = row.id
+    return execute(ctx, run_id, time_limit)
+
+
+def run_daily(ctx: Ctx, now: dt.datetime) -> RunOut | None:
+    day = guard.local_day(now, ctx.settings.timezone)
+    h_start, h_end = horizon(ctx, now, day + dt.timedelta(days=1), ctx.settings.horizon_days)
+    with ctx.uow() as uow:
+        row = guard.claim(
+            uow, guard.daily_key(day), now=now, horizon_start=h_start, horizon_end=h_end
+        )
+        if row is None:
+            return None
+        uow.commit()
+        run_id = row.id
+    out = execute(ctx, run_id, None)
+    if out.status == "succeeded" and ctx.settings.daily_allocation_publish:
+        publish(ctx, Actor.system(), run_id)
+        with ctx.uow() as uow:
+            row = uow.session.get(RunRow, run_id)
+            assert row is not None
+            return run_out(ctx, row)
+    return out
+
+
+def due_daily_runs(ctx: Ctx, now: dt.datetime) -> list[dt.date]:
+    with ctx.uow() as uow:
+        return guard.due_days(uow, now, ctx.settings.timezone, ctx.settings.daily_allocation_time)
+
+
+def publish(ctx: Ctx, actor: Actor, run_id: int) -> list[OfferOut]:
+    """Offers for the plan's assignments not already booked, held or offered, up to
+    each gap's missing places; one transaction."""
+    require_coordinator(actor)
+    with ctx.uow() as uow:
+        session = uow.session
+        run = session.scalars(select(RunRow).where(RunRow.id == run_id).with_for_update()).first()
+        if run is None:
+            raise NotFound(f"no run {run_id}")
+        if run.status not in ("succeeded", "published") or run.plan is None:
+            raise Conflict(
+                f"the run is {run.status}; only a finished run can be published", [run.status]
+            )
+        now = ctx.now()
+        plan = Plan.model_validate(run.plan, strict=False)
+        by_gap: defaultdict[str, list[Any]] = defaultdict(list)
+        for a in plan.assignments:
+            by_gap[a.gap_id].append(a)
+        made: list[OfferRow] = []
+        expiry = dt.timedelta(hours=ctx.settings.offer_expiry_hours)
+        for gap_id in sorted(by_gap):
+            gap = uow.lock_gap(gap_id)
+            if gap is None or gap.status != "open" or gap.start <= now:
+                continue
+            booked = set(
+                session.scalars(
+                    select(BookingRow.worker_id).where(
+                        BookingRow.gap_id == gap_id, BookingRow.status == "booked"
+                    )
+                )
+            )
+            held = {
+                o.worker_id
+                for o in session.scalars(held_offers_query().where(OfferRow.gap_id == gap_id))
+            }
+            offers = list(session.scalars(select(OfferRow).where(OfferRow.gap_id == gap_id)))
+            open_workers = {
+                o.worker_id for o in offers if lifecycle.is_open(o.status, o.expires_at, now)
+            }
+            declined = {o.worker_id for o in offers if o.status == "declined"}
+            places = gap.headcount - len(booked) - len(held) - len(open_workers)
+            urgent = gap.urgent or ctx.is_urgent(gap.start, now)
+            for a in sorted(by_gap[gap_id], key=lambda a: a.worker_id):
+                if places <= 0:
+                    break
+                if a.worker_id in booked | held | open_workers | declined:
+                    continue
+                made.append(
+                    make_offer(
+                        ctx,
+                        uow,
+                        gap,
+                        a.worker_id,
+                        a.start,
+                        now,
+                        expires_at=min(now + expiry, gap.start),
+                        urgent=urgent,
+                        run_id=run.id,
+                    )
+                )
+                places -= 1
+        run.status = "published"
+        run.published_at = run.published_at or now
+        audit(uow, actor, "published", "run", run.id, now, {"offers": len(made)})
+        session.flush()
+        out = [offer_out(ctx, session, o, now) for o in made]
+        uow.commit()
+        return out
+
+
+def list_runs(ctx: Ctx, actor: Actor) -> list[RunOut]:
+    require_coordinator(actor)
+    with ctx.uow() as uow:
+        rows = uow.session.scalars(select(RunRow).order_by(RunRow.id.desc()))
+        return [run_out(ctx, r, with_plan=False) for r in rows]
+
+
+def _run(ctx: Ctx, actor: Actor, run_id: int) -> RunRow:
+    require_coordinator(actor)
+    with ctx.uow() as uow:
+        row = uow.session.get(RunRow, run_id)
+        if row is None:
+            raise NotFound(f"no run {run_id}")
+        return row
+
+
+def get_run(ctx: Ctx, actor: Actor, run_id: int) -> RunOut:
+    return run_out(ctx, _run(ctx, actor, run_id))
+
+
+def export_plan(ctx: Ctx, actor: Actor, run_id: int) -> Plan:
+    row = _run(ctx, actor, run_id)
+    if row.plan is None:
+        raise Conflict(f"run {run_id} has no plan (it is {row.status})", [row.status])
+    return Plan.model_validate(row.plan, strict=False)
+
+
+def explain(ctx: Ctx, actor: Actor, run_id: int, gap_id: str) -> list[WorkerReasonOut]:
+    """Why each worker is or is not on the gap in the run's plan (rules.md section 4),
+    judged against the scenario as the database holds it for the run's horizon."""
+    row = _run(ctx, actor, run_id)
+    if row.plan is None:
+        raise Conflict(f"run {run_id} has no plan (it is {row.status})", [row.status])
+    plan = Plan.model_validate(row.plan, strict=False)
+    scenario, _ = scenario_for(ctx, row, row.started_at)
+    known_gaps = {g.id for g in scenario.gaps}
+    if gap_id not in known_gaps:
+        with ctx.uow() as uow:
+            if uow.session.get(GapRow, gap_id) is None:
+                raise NotFound(f"no gap {gap_id!r}")
+        raise Conflict(f"gap {gap_id} is not in run {run_id}'s horizon")
+    workers = {w.id for w in scenario.workers}
+    plan = plan.model_copy(
+        update={
+            "assignments": [
+                a for a in plan.assignments if a.gap_id in known_gaps and a.worker_id in workers
+            ]
+        }
+    )
+    problem = Problem(scenario)
+    assignment = {
+        (problem.worker_by_id[a.worker_id].index, problem.gap_by_id[a.gap_id].index): (
+            problem.minute(a.start)
+        )
+        for a in plan.assignments
+    }
+    explainer = Explainer(problem, assignment)
+    g = problem.gap_by_id[gap_id].index
+    on_gap = [a.worker_id for a in plan.assignments if a.gap_id == gap_id]
+    out = [
+        WorkerReasonOut(worker_id=w, code="assigned", message=f"{w} is assigned to {gap_id}")
+        for w in on_gap
+    ]
+    out.extend(
+        WorkerReasonOut(worker_id=r.worker_id, code=r.code, message=r.message)
+        for r in explainer.worker_reasons(g)
+    )
+    return out

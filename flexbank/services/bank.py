@@ -1,0 +1,316 @@
+"""SqlBank: the service layer (:class:`flexbank.services.contract.Bank`) over SQLite or
+PostgreSQL. Thin: each method delegates to one module per idea.
+
+>>> bank = SqlBank(Settings())           # doctest: +SKIP
+>>> upgrade(settings.resolved_database_url())  # once, before use
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from sqlalchemy import select
+
+from flexbank.adapters.database import engine_for
+from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, TokenRow
+from flexbank.models import Client, Period, Plan, Provider, Scenario, Worker
+from flexbank.services import allocation, gaps, offers, records, reports, sweeps
+from flexbank.services.context import Ctx, booking_out, offer_out, own_worker, utc_now
+from flexbank.services.contract import (
+    Actor,
+    AuditOut,
+    BookingOut,
+    Conflict,
+    Forbidden,
+    GapIn,
+    GapOut,
+    GapStatus,
+    ImportSummary,
+    NotFound,
+    OfferOut,
+    OfferStatus,
+    ReportFilter,
+    ReportOut,
+    Role,
+    RunOut,
+    WorkerReasonOut,
+)
+from flexbank.services.notifications import Channel, dispatch
+from flexbank.services.tokens import LinkError, hash_token, new_token
+from flexbank.settings import Settings
+
+ROLES = ("coordinator", "provider", "worker")
+
+
+class SqlBank:
+    """The bank's service layer. ``flexbank.adapters.database.upgrade(url)`` must have
+    been run once on the database."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        channels: Sequence[Channel] = (),
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.url = settings.resolved_database_url()
+        self.engine = engine_for(self.url)
+        self.channels = list(channels)
+        self.ctx = Ctx(settings, self.engine, clock or utc_now, self.channels)
+
+    def now(self) -> dt.datetime:
+        return self.ctx.now()
+
+    # records -----------------------------------------------------------------
+    def list_providers(self, actor: Actor) -> list[Provider]:
+        return records.list_providers(self.ctx, actor)
+
+    def get_provider(self, actor: Actor, provider_id: str) -> Provider:
+        return records.get_provider(self.ctx, actor, provider_id)
+
+    def put_provider(self, actor: Actor, provider: Provider) -> Provider:
+        return records.put_provider(self.ctx, actor, provider)
+
+    def delete_provider(self, actor: Actor, provider_id: str) -> None:
+        records.delete_provider(self.ctx, actor, provider_id)
+
+    def list_clients(self, actor: Actor, provider_id: str | None = None) -> list[Client]:
+        return records.list_clients(self.ctx, actor, provider_id)
+
+    def get_client(self, actor: Actor, client_id: str) -> Client:
+        return records.get_client(self.ctx, actor, client_id)
+
+    def put_client(self, actor: Actor, client: Client) -> Client:
+        return records.put_client(self.ctx, actor, client)
+
+    def delete_client(self, actor: Actor, client_id: str) -> None:
+        records.delete_client(self.ctx, actor, client_id)
+
+    def list_workers(self, actor: Actor) -> list[Worker]:
+        return records.list_workers(self.ctx, actor)
+
+    def get_worker(self, actor: Actor, worker_id: str) -> Worker:
+        return records.get_worker(self.ctx, actor, worker_id)
+
+    def put_worker(self, actor: Actor, worker: Worker) -> Worker:
+        return records.put_worker(self.ctx, actor, worker)
+
+    def delete_worker(self, actor: Actor, worker_id: str) -> None:
+        records.delete_worker(self.ctx, actor, worker_id)
+
+    def add_availability(self, actor: Actor, worker_id: str, period: Period) -> Worker:
+        return records.add_availability(self.ctx, actor, worker_id, period)
+
+    def remove_availability(self, actor: Actor, worker_id: str, period: Period) -> Worker:
+        return records.remove_availability(self.ctx, actor, worker_id, period)
+
+    def verify_record(self, actor: Actor, worker_id: str, record: str, note: str = "") -> AuditOut:
+        return records.verify_record(self.ctx, actor, worker_id, record, note)
+
+    def audit_trail(
+        self, actor: Actor, entity: str | None = None, entity_id: str | None = None
+    ) -> list[AuditOut]:
+        return records.audit_trail(self.ctx, actor, entity, entity_id)
+
+    def set_contact(
+        self,
+        actor: Actor,
+        kind: Literal["worker", "provider"],
+        subject_id: str,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> None:
+        """Contact details used by the notification channels (outside the format)."""
+        records.set_contact(self.ctx, actor, kind, subject_id, email, phone)
+
+    # gaps --------------------------------------------------------------------
+    def post_gap(
+        self, actor: Actor, provider_id: str, gap: GapIn, idempotency_key: str | None = None
+    ) -> tuple[GapOut, bool]:
+        return gaps.post_gap(self.ctx, actor, provider_id, gap, idempotency_key)
+
+    def list_gaps(
+        self,
+        actor: Actor,
+        provider_id: str | None = None,
+        status: GapStatus | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> list[GapOut]:
+        return gaps.list_gaps(self.ctx, actor, provider_id, status, start, end)
+
+    def get_gap(self, actor: Actor, gap_id: str) -> GapOut:
+        return gaps.get_gap(self.ctx, actor, gap_id)
+
+    def cancel_gap(self, actor: Actor, gap_id: str) -> GapOut:
+        return gaps.cancel_gap(self.ctx, actor, gap_id)
+
+    def gap_offers(self, actor: Actor, gap_id: str) -> list[OfferOut]:
+        return gaps.gap_offers(self.ctx, actor, gap_id)
+
+    # allocation --------------------------------------------------------------
+    def run_allocation(
+        self,
+        actor: Actor,
+        start: dt.date | None = None,
+        days: int | None = None,
+        time_limit: float | None = None,
+    ) -> RunOut:
+        return allocation.run_allocation(self.ctx, actor, start, days, time_limit)
+
+    def list_runs(self, actor: Actor) -> list[RunOut]:
+        return allocation.list_runs(self.ctx, actor)
+
+    def get_run(self, actor: Actor, run_id: int) -> RunOut:
+        return allocation.get_run(self.ctx, actor, run_id)
+
+    def explain(self, actor: Actor, run_id: int, gap_id: str) -> list[WorkerReasonOut]:
+        return allocation.explain(self.ctx, actor, run_id, gap_id)
+
+    def publish_run(self, actor: Actor, run_id: int) -> list[OfferOut]:
+        return allocation.publish(self.ctx, actor, run_id)
+
+    # offers and bookings -----------------------------------------------------
+    def list_offers(
+        self, actor: Actor, worker_id: str | None = None, status: OfferStatus | None = None
+    ) -> list[OfferOut]:
+        if actor.role == "provider":
+            raise Forbidden("a provider follows offers through its gaps")
+        if actor.role == "worker":
+            if worker_id is not None and worker_id != actor.subject_id:
+                raise NotFound(f"no worker {worker_id!r}")
+            worker_id = actor.subject_id
+        with self.ctx.uow() as uow:
+            now = self.ctx.now()
+            query = select(OfferRow).order_by(OfferRow.id)
+            if worker_id is not None:
+                query = query.where(OfferRow.worker_id == worker_id)
+            rows = [offer_out(self.ctx, uow.session, o, now) for o in uow.session.scalars(query)]
+        return [o for o in rows if status is None or o.status == status]
+
+    def accept_offer(self, actor: Actor, offer_id: int) -> OfferOut:
+        return offers.accept(self.ctx, actor, offer_id)
+
+    def decline_offer(self, actor: Actor, offer_id: int, reason: str = "") -> OfferOut:
+        return offers.decline(self.ctx, actor, offer_id, reason)
+
+    def respond_by_link(self, token: str, action: Literal["accept", "decline"]) -> OfferOut:
+        try:
+            offer_id, worker_id = self.ctx.links.read(token)
+        except LinkError as e:
+            if e.expired:
+                raise Conflict(str(e), ["expired"]) from None
+            raise Forbidden(str(e)) from None
+        return offers.respond(self.ctx, offer_id, worker_id, action)
+
+    def offer_link_token(self, offer_id: int) -> str:
+        with self.ctx.uow() as uow:
+            offer = uow.session.get(OfferRow, offer_id)
+            if offer is None:
+                raise NotFound(f"no offer {offer_id}")
+            return self.ctx.links.token(offer.id, offer.worker_id)
+
+    def list_bookings(
+        self, actor: Actor, provider_id: str | None = None, worker_id: str | None = None
+    ) -> list[BookingOut]:
+        if actor.role == "provider":
+            if provider_id is not None and provider_id != actor.subject_id:
+                raise NotFound(f"no provider {provider_id!r}")
+            provider_id = actor.subject_id
+        elif actor.role == "worker":
+            own_worker(actor, worker_id or actor.subject_id)
+            worker_id = actor.subject_id
+        with self.ctx.uow() as uow:
+            query = select(BookingRow).order_by(BookingRow.start, BookingRow.id)
+            if worker_id is not None:
+                query = query.where(BookingRow.worker_id == worker_id)
+            if provider_id is not None:
+                query = query.join(GapRow, GapRow.id == BookingRow.gap_id).where(
+                    GapRow.provider_id == provider_id
+                )
+            return [booking_out(self.ctx, uow.session, b) for b in uow.session.scalars(query)]
+
+    # exchange and reports ----------------------------------------------------
+    def import_scenario(self, actor: Actor, scenario: Scenario) -> ImportSummary:
+        return records.import_scenario(self.ctx, actor, scenario)
+
+    def export_plan(self, actor: Actor, run_id: int) -> Plan:
+        return allocation.export_plan(self.ctx, actor, run_id)
+
+    def report(self, actor: Actor, filters: ReportFilter) -> ReportOut:
+        return reports.report(self.ctx, actor, filters)
+
+    # scheduled sweeps ----------------------------------------------------------
+    def expire_offers(self, now: dt.datetime | None = None) -> int:
+        return offers.expire_offers(self.ctx, now or self.ctx.now())
+
+    def run_daily_allocation(self, now: dt.datetime | None = None) -> RunOut | None:
+        return allocation.run_daily(self.ctx, now or self.ctx.now())
+
+    def due_daily_runs(self, now: dt.datetime | None = None) -> list[dt.date]:
+        """Local days whose daily allocation is due and has not run (at most today)."""
+        return allocation.due_daily_runs(self.ctx, now or self.ctx.now())
+
+    def catch_up(self, now: dt.datetime | None = None) -> RunOut | None:
+        """At scheduler start: run a missed daily allocation once (None if none due)."""
+        now = now or self.ctx.now()
+        if not self.due_daily_runs(now):
+            return None
+        return self.run_daily_allocation(now)
+
+    def compliance_sweep(self, now: dt.datetime | None = None) -> dict[str, int]:
+        return sweeps.compliance_sweep(self.ctx, now or self.ctx.now())
+
+    def dispatch_notifications(self, now: dt.datetime | None = None) -> dict[str, int]:
+        return dispatch(
+            self.engine,
+            self.channels,
+            now or self.ctx.now(),
+            max_attempts=self.settings.notification_max_attempts,
+            coordinator_email=self.settings.coordinator_email,
+        )
+
+    # access ------------------------------------------------------------------
+    def create_token(self, role: Role, subject_id: str | None, name: str = "") -> str:
+        if role not in ROLES:
+            raise records.invalid("$.role", f"unknown role {role!r}")
+        if role != "coordinator" and not subject_id:
+            raise records.invalid("$.subject_id", f"a {role} token needs the {role}'s id")
+        token = new_token()
+        with self.ctx.uow() as uow:
+            uow.session.add(
+                TokenRow(
+                    token_hash=hash_token(token),
+                    role=role,
+                    subject_id=subject_id if role != "coordinator" else None,
+                    name=name,
+                    created_at=self.ctx.now(),
+                )
+            )
+            uow.commit()
+        return token
+
+    def revoke_token(self, token: str) -> bool:
+        with self.ctx.uow() as uow:
+            row = uow.session.scalars(
+                select(TokenRow).where(TokenRow.token_hash == hash_token(token))
+            ).first()
+            if row is None or row.revoked_at is not None:
+                return False
+            row.revoked_at = self.ctx.now()
+            uow.commit()
+            return True
+
+    def authenticate(self, token: str) -> Actor | None:
+        if not token:
+            return None
+        with self.ctx.uow() as uow:
+            row = uow.session.scalars(
+                select(TokenRow).where(TokenRow.token_hash == hash_token(token))
+            ).first()
+            if row is None or row.revoked_at is not None:
+                return None
+            return Actor(row.role, row.subject_id, row.name)  # type: ignore[arg-type]

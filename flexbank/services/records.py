@@ -1,0 +1,465 @@
+"""Providers, clients, workers and their records; availability; verification and the
+audit trail; import of a spec scenario."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from flexbank.adapters.orm import (
+    AuditRow,
+    AvailabilityRow,
+    BookingRow,
+    ClientRow,
+    CommitmentRow,
+    GapRow,
+    OfferRow,
+    ProviderRow,
+    WorkerRow,
+)
+from flexbank.adapters.scenario import (
+    attach_periods,
+    client_of,
+    client_row,
+    gap_row,
+    period_rows,
+    provider_of,
+    provider_row,
+    worker_row,
+)
+from flexbank.adapters.uow import UnitOfWork
+from flexbank.models import Client, Period, Provider, Scenario, Worker
+from flexbank.services.context import (
+    Ctx,
+    audit,
+    audit_out,
+    invalid,
+    own_provider,
+    own_worker,
+    require_coordinator,
+)
+from flexbank.services.contract import (
+    Actor,
+    AuditOut,
+    Conflict,
+    Forbidden,
+    ImportSummary,
+    InvalidInput,
+    NotFound,
+)
+from flexbank.validation import Problem, scenario_problems
+
+RECORDS = ("right_to_work", "dbs", "reg19", "training", "skills", "experience")
+#: fields only a coordinator may change on a worker (the compliance file)
+COMPLIANCE_FIELDS = (*RECORDS, "history", "previous_weekly_hours", "date_of_birth")
+
+
+# ------------------------------------------------------------------ providers
+
+
+def list_providers(ctx: Ctx, actor: Actor) -> list[Provider]:
+    if actor.role == "worker":
+        raise Forbidden("a worker may not list providers")
+    with ctx.uow() as uow:
+        query = select(ProviderRow).order_by(ProviderRow.id)
+        if actor.role == "provider":
+            query = query.where(ProviderRow.id == actor.subject_id)
+        return [provider_of(r) for r in uow.session.scalars(query)]
+
+
+def get_provider(ctx: Ctx, actor: Actor, provider_id: str) -> Provider:
+    own_provider(actor, provider_id)
+    with ctx.uow() as uow:
+        row = uow.session.get(ProviderRow, provider_id)
+        if row is None:
+            raise NotFound(f"no provider {provider_id!r}")
+        return provider_of(row)
+
+
+def put_provider(ctx: Ctx, actor: Actor, provider: Provider) -> Provider:
+    own_provider(actor, provider.id)
+    with ctx.uow() as uow:
+        row = uow.session.get(ProviderRow, provider.id)
+        if row is None and actor.role != "coordinator":
+            raise NotFound(f"no provider {provider.id!r}")
+        created = row is None
+        row = provider_row(provider, row)
+        uow.session.add(row)
+        audit(uow, actor, "created" if created else "updated", "provider", provider.id, ctx.now())
+        uow.commit()
+        return provider_of(row)
+
+
+def delete_provider(ctx: Ctx, actor: Actor, provider_id: str) -> None:
+    require_coordinator(actor)
+    with ctx.uow() as uow:
+        s = uow.session
+        row = s.get(ProviderRow, provider_id)
+        if row is None:
+            raise NotFound(f"no provider {provider_id!r}")
+        if s.scalar(select(func.count(GapRow.id)).where(GapRow.provider_id == provider_id)):
+            raise Conflict(f"provider {provider_id} has gaps; cancel them instead")
+        s.execute(delete(ClientRow).where(ClientRow.provider_id == provider_id))
+        s.delete(row)
+        audit(uow, actor, "deleted", "provider", provider_id, ctx.now())
+        uow.commit()
+
+
+# ------------------------------------------------------------------ clients
+
+
+def list_clients(ctx: Ctx, actor: Actor, provider_id: str | None) -> list[Client]:
+    if actor.role == "worker":
+        raise Forbidden("a worker may not list clients")
+    if actor.role == "provider":
+        if provider_id is not None and provider_id != actor.subject_id:
+            raise NotFound(f"no provider {provider_id!r}")
+        provider_id = actor.subject_id
+    with ctx.uow() as uow:
+        query = select(ClientRow).order_by(ClientRow.id)
+        if provider_id is not None:
+            query = query.where(ClientRow.provider_id == provider_id)
+        return [client_of(r) for r in uow.session.scalars(query)]
+
+
+def _client(actor: Actor, session: Session, client_id: str) -> ClientRow:
+    if actor.role == "worker":
+        raise Forbidden("a worker may not see clients")
+    row = session.get(ClientRow, client_id)
+    if row is None or (actor.role == "provider" and row.provider_id != actor.subject_id):
+        raise NotFound(f"no client {client_id!r}")
+    return row
+
+
+def get_client(ctx: Ctx, actor: Actor, client_id: str) -> Client:
+    with ctx.uow() as uow:
+        return client_of(_client(actor, uow.session, client_id))
+
+
+def put_client(ctx: Ctx, actor: Actor, client: Client) -> Client:
+    own_provider(actor, client.provider_id)
+    with ctx.uow() as uow:
+        s = uow.session
+        row = s.get(ClientRow, client.id)
+        if row is not None and actor.role == "provider" and row.provider_id != actor.subject_id:
+            raise NotFound(f"no client {client.id!r}")
+        problems = []
+        if s.get(ProviderRow, client.provider_id) is None:
+            problems.append(Problem("$.provider_id", f"no provider {client.provider_id!r}"))
+        for field in ("excluded_workers", "preferred_workers"):
+            for i, worker_id in enumerate(getattr(client, field)):
+                if s.get(WorkerRow, worker_id) is None:
+                    problems.append(Problem(f"$.{field}[{i}]", f"no worker {worker_id!r}"))
+        if problems:
+            raise InvalidInput(problems)
+        created = row is None
+        row = client_row(client, row)
+        s.add(row)
+        audit(uow, actor, "created" if created else "updated", "client", client.id, ctx.now())
+        uow.commit()
+        return client_of(row)
+
+
+def delete_client(ctx: Ctx, actor: Actor, client_id: str) -> None:
+    with ctx.uow() as uow:
+        s = uow.session
+        row = _client(actor, s, client_id)
+        if actor.role not in ("coordinator", "provider"):
+            raise Forbidden("only a coordinator or the provider may delete a client")
+        if s.scalar(select(func.count(GapRow.id)).where(GapRow.client_id == client_id)):
+            raise Conflict(f"client {client_id} has gaps")
+        s.delete(row)
+        audit(uow, actor, "deleted", "client", client_id, ctx.now())
+        uow.commit()
+
+
+# ------------------------------------------------------------------ workers
+
+
+def _workers(session: Session, ids: list[str] | None = None) -> list[Worker]:
+    query = select(WorkerRow).order_by(WorkerRow.id)
+    if ids is not None:
+        query = query.where(WorkerRow.id.in_(ids))
+    return attach_periods(session, list(session.scalars(query)))
+
+
+def list_workers(ctx: Ctx, actor: Actor) -> list[Worker]:
+    if actor.role == "provider":
+        raise Forbidden("a provider may not list workers")
+    with ctx.uow() as uow:
+        ids = [actor.subject_id or ""] if actor.role == "worker" else None
+        return _workers(uow.session, ids)
+
+
+def get_worker(ctx: Ctx, actor: Actor, worker_id: str) -> Worker:
+    own_worker(actor, worker_id)
+    with ctx.uow() as uow:
+        found = _workers(uow.session, [worker_id])
+        if not found:
+            raise NotFound(f"no worker {worker_id!r}")
+        return found[0]
+
+
+def _replace_periods(session: Session, worker: Worker) -> None:
+    session.execute(delete(AvailabilityRow).where(AvailabilityRow.worker_id == worker.id))
+    session.execute(delete(CommitmentRow).where(CommitmentRow.worker_id == worker.id))
+    availability, commitments = period_rows(worker)
+    session.add_all([*availability, *commitments])
+
+
+def _changes(before: Worker | None, after: Worker) -> list[str]:
+    if before is None:
+        return ["created"]
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return sorted(k for k in new if old.get(k) != new[k])
+
+
+def store_worker(uow: UnitOfWork, worker: Worker) -> None:
+    row = uow.session.get(WorkerRow, worker.id)
+    row = worker_row(worker, row)
+    uow.session.add(row)
+    uow.session.flush()
+    _replace_periods(uow.session, worker)
+
+
+def put_worker(ctx: Ctx, actor: Actor, worker: Worker) -> Worker:
+    own_worker(actor, worker.id)
+    with ctx.uow() as uow:
+        s = uow.session
+        existing = _workers(s, [worker.id])
+        before = existing[0] if existing else None
+        if before is None and actor.role != "coordinator":
+            raise NotFound(f"no worker {worker.id!r}")
+        changed = _changes(before, worker)
+        if actor.role != "coordinator":
+            locked = [f for f in changed if f in COMPLIANCE_FIELDS]
+            if locked:
+                raise Forbidden(
+                    "only a coordinator may change compliance records: " + ", ".join(locked)
+                )
+        uow.lock_worker(worker.id)
+        store_worker(uow, worker)
+        audit(uow, actor, "updated", "worker", worker.id, ctx.now(), {"fields": changed})
+        uow.commit()
+        return _workers(s, [worker.id])[0]
+
+
+def delete_worker(ctx: Ctx, actor: Actor, worker_id: str) -> None:
+    require_coordinator(actor)
+    with ctx.uow() as uow:
+        s = uow.session
+        row = uow.lock_worker(worker_id)
+        if row is None:
+            raise NotFound(f"no worker {worker_id!r}")
+        used = s.scalar(
+            select(func.count(BookingRow.id)).where(BookingRow.worker_id == worker_id)
+        ) or s.scalar(select(func.count(OfferRow.id)).where(OfferRow.worker_id == worker_id))
+        if used:
+            raise Conflict(f"worker {worker_id} has offers or bookings; keep the record")
+        s.execute(delete(AvailabilityRow).where(AvailabilityRow.worker_id == worker_id))
+        s.execute(delete(CommitmentRow).where(CommitmentRow.worker_id == worker_id))
+        s.delete(row)
+        audit(uow, actor, "deleted", "worker", worker_id, ctx.now())
+        uow.commit()
+
+
+def _availability(ctx: Ctx, actor: Actor, worker_id: str, period: Period, add: bool) -> Worker:
+    own_worker(actor, worker_id)
+    with ctx.uow() as uow:
+        s = uow.session
+        if uow.lock_worker(worker_id) is None:
+            raise NotFound(f"no worker {worker_id!r}")
+        rows = list(
+            s.scalars(
+                select(AvailabilityRow).where(
+                    AvailabilityRow.worker_id == worker_id,
+                    AvailabilityRow.start == period.start,
+                    AvailabilityRow.end == period.end,
+                )
+            )
+        )
+        if add and not rows:
+            s.add(AvailabilityRow(worker_id=worker_id, start=period.start, end=period.end))
+        elif not add:
+            if not rows:
+                raise NotFound("no such availability period")
+            for r in rows:
+                s.delete(r)
+        detail: dict[str, Any] = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+        audit(
+            uow,
+            actor,
+            "availability_added" if add else "availability_removed",
+            "worker",
+            worker_id,
+            ctx.now(),
+            detail,
+        )
+        s.flush()
+        out = _workers(s, [worker_id])[0]
+        uow.commit()
+        return out
+
+
+def add_availability(ctx: Ctx, actor: Actor, worker_id: str, period: Period) -> Worker:
+    return _availability(ctx, actor, worker_id, period, add=True)
+
+
+def remove_availability(ctx: Ctx, actor: Actor, worker_id: str, period: Period) -> Worker:
+    return _availability(ctx, actor, worker_id, period, add=False)
+
+
+def verify_record(ctx: Ctx, actor: Actor, worker_id: str, record: str, note: str) -> AuditOut:
+    require_coordinator(actor)
+    if record not in RECORDS:
+        raise invalid("$.record", f"unknown record {record!r}; one of {', '.join(RECORDS)}")
+    with ctx.uow() as uow:
+        row = uow.session.get(WorkerRow, worker_id)
+        if row is None:
+            raise NotFound(f"no worker {worker_id!r}")
+        value = getattr(row, "skills" if record == "skills" else record)
+        entry = audit(
+            uow,
+            actor,
+            "verified",
+            "worker",
+            worker_id,
+            ctx.now(),
+            {"record": record, "note": note, "value": value},
+        )
+        uow.session.flush()
+        out = audit_out(entry)
+        uow.commit()
+        return out
+
+
+def audit_trail(
+    ctx: Ctx, actor: Actor, entity: str | None, entity_id: str | None
+) -> list[AuditOut]:
+    require_coordinator(actor)
+    with ctx.uow() as uow:
+        query = select(AuditRow).order_by(AuditRow.id)
+        if entity is not None:
+            query = query.where(AuditRow.entity == entity)
+        if entity_id is not None:
+            query = query.where(AuditRow.entity_id == entity_id)
+        return [audit_out(r) for r in uow.session.scalars(query)]
+
+
+# ------------------------------------------------------------------ import
+
+
+def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary:
+    """Upsert the scenario's providers, clients, workers and gaps; pins become bookings
+    (a gap with as many pins as its headcount is filled). One transaction."""
+    require_coordinator(actor)
+    problems = scenario_problems(scenario)
+    if problems:
+        raise InvalidInput(problems)
+    now = ctx.now()
+    with ctx.uow() as uow:
+        s = uow.session
+        for p in scenario.providers:
+            s.add(provider_row(p, s.get(ProviderRow, p.id)))
+        s.flush()
+        for c in scenario.clients:
+            s.add(client_row(c, s.get(ClientRow, c.id)))
+        s.flush()
+        for w in scenario.workers:
+            store_worker(uow, w)
+        s.flush()
+        gaps = {g.id: g for g in scenario.gaps}
+        for g in scenario.gaps:
+            row = s.get(GapRow, g.id)
+            if row is not None and row.status != "open":
+                raise InvalidInput(
+                    [Problem(f"$.gaps[{scenario.gaps.index(g)}].id", f"gap {g.id} is {row.status}")]
+                )
+            new = row is None
+            row = gap_row(g, row)
+            if new:
+                row.status = "open"
+                row.posted_at = min(scenario.as_of, now)
+                row.posted_by = f"import {scenario.name}"[:200]
+                row.urgent = ctx.is_urgent(g.start, scenario.as_of)
+            s.add(row)
+        s.flush()
+        bookings = 0
+        per_gap: dict[str, int] = {}
+        for pin in scenario.pinned:
+            gap = gaps[pin.gap_id]
+            exists = s.scalars(
+                select(BookingRow.id).where(
+                    BookingRow.gap_id == pin.gap_id,
+                    BookingRow.worker_id == pin.worker_id,
+                    BookingRow.status == "booked",
+                )
+            ).first()
+            per_gap[pin.gap_id] = per_gap.get(pin.gap_id, 0) + 1
+            if exists is not None:
+                continue
+            start = pin.start or gap.start
+            s.add(
+                BookingRow(
+                    gap_id=pin.gap_id,
+                    worker_id=pin.worker_id,
+                    start=start,
+                    end=start + (gap.end - gap.start),
+                    status="booked",
+                    created_at=now,
+                )
+            )
+            bookings += 1
+        for gap_id, n in per_gap.items():
+            row = s.get(GapRow, gap_id)
+            assert row is not None
+            if n >= row.headcount:
+                row.status = "filled"
+                row.filled_at = now
+        audit(
+            uow,
+            actor,
+            "imported",
+            "scenario",
+            scenario.name[:64],
+            now,
+            {"workers": len(scenario.workers), "gaps": len(scenario.gaps)},
+        )
+        uow.commit()
+    return ImportSummary(
+        providers=len(scenario.providers),
+        clients=len(scenario.clients),
+        workers=len(scenario.workers),
+        gaps=len(scenario.gaps),
+        bookings=bookings,
+    )
+
+
+def set_contact(
+    ctx: Ctx,
+    actor: Actor,
+    kind: str,
+    subject_id: str,
+    email: str | None,
+    phone: str | None,
+) -> None:
+    """Contact details for notifications (not part of the interchange format)."""
+    if kind == "worker":
+        own_worker(actor, subject_id)
+    elif kind == "provider":
+        own_provider(actor, subject_id)
+    else:
+        raise invalid("$.kind", "worker or provider")
+    with ctx.uow() as uow:
+        row: WorkerRow | ProviderRow | None = (
+            uow.session.get(WorkerRow, subject_id)
+            if kind == "worker"
+            else uow.session.get(ProviderRow, subject_id)
+        )
+        if row is None:
+            raise NotFound(f"no {kind} {subject_id!r}")
+        row.email, row.phone = email, phone
+        audit(uow, actor, "contact_updated", kind, subject_id, ctx.now())
+        uow.commit()
