@@ -49,9 +49,18 @@ def bootstrap(settings: Settings | None = None, channels: Sequence[Channel] | No
     return bank
 
 
-def create_service_app(settings: Settings | None = None) -> FastAPI:
-    """The API over a bootstrapped SqlBank."""
+def build_app(bank: Bank, settings: Settings) -> FastAPI:
+    """The REST API plus the web pages (and their static files) over one Bank."""
     from flexbank.api.app import create_app
+    from flexbank.web import mount_static, web_router
 
+    app = create_app(bank, settings)
+    app.include_router(web_router(bank, settings))
+    mount_static(app)
+    return app
+
+
+def create_service_app(settings: Settings | None = None) -> FastAPI:
+    """The API and pages over a bootstrapped SqlBank."""
     settings = settings or Settings()
-    return create_app(bootstrap(settings), settings)
+    return build_app(bootstrap(settings), settings)

@@ -231,17 +231,16 @@ def serve(
         bool, typer.Option("--with-scheduler", help="also run the scheduled jobs (one node)")
     ] = False,
 ) -> None:
-    """Serve the REST API (OpenAPI at /docs) with uvicorn."""
+    """Serve the REST API (OpenAPI at /docs) and the web pages (/app) with uvicorn."""
     import uvicorn
 
-    from flexbank.api.app import create_app
     from flexbank.scheduling.runner import build_scheduler
-    from flexbank.service import bootstrap
+    from flexbank.service import bootstrap, build_app
 
     _configure_logging()
     settings = Settings()
     bank = bootstrap(settings)
-    app = create_app(bank, settings)
+    app = build_app(bank, settings)
     scheduler = build_scheduler(bank, settings) if with_scheduler else None
     if scheduler is not None:
         scheduler.start()

@@ -21,6 +21,7 @@ from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, RunRow
 from flexbank.adapters.scenario import build_scenario, held_offers_query
 from flexbank.matching.explain import Explainer
 from flexbank.matching.problem import Problem
+from flexbank.matching.solver import ProgressHook
 from flexbank.models import Plan, Scenario
 from flexbank.scheduling import guard
 from flexbank.services import lifecycle
@@ -69,7 +70,9 @@ def scenario_for(ctx: Ctx, run: RunRow, now: dt.datetime) -> tuple[Scenario, Pla
         )
 
 
-def execute(ctx: Ctx, run_id: int, time_limit: float | None) -> RunOut:
+def execute(
+    ctx: Ctx, run_id: int, time_limit: float | None, progress: ProgressHook | None = None
+) -> RunOut:
     """Solve a claimed run and record the outcome (succeeded or failed)."""
     now = ctx.now()
     try:
@@ -82,6 +85,7 @@ def execute(ctx: Ctx, run_id: int, time_limit: float | None) -> RunOut:
             time_limit=time_limit if time_limit is not None else ctx.settings.solver_time_limit,
             workers=ctx.settings.solver_workers,
             seed=0,
+            progress=progress,
         )
         metrics: dict[str, Any] = plan.metrics.model_dump(mode="json")
         metrics.update(
@@ -121,6 +125,7 @@ def run_allocation(
     start: dt.date | None,
     days: int | None,
     time_limit: float | None,
+    progress: ProgressHook | None = None,
 ) -> RunOut:
     require_coordinator(actor)
     now = ctx.now()
@@ -139,7 +144,7 @@ def run_allocation(
         row.key = f"manual:{row.id}"
         uow.commit()
         run_id = row.id
-    return execute(ctx, run_id, time_limit)
+    return execute(ctx, run_id, time_limit, progress)
 
 
 def run_daily(ctx: Ctx, now: dt.datetime) -> RunOut | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from flexbank.adapters.database import engine_for
 from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, TokenRow
+from flexbank.matching.solver import ProgressHook
 from flexbank.models import Client, Period, Plan, Provider, Scenario, Worker
 from flexbank.services import allocation, gaps, offers, records, reports, sweeps
 from flexbank.services.context import Ctx, booking_out, offer_out, own_worker, utc_now
@@ -158,8 +159,9 @@ class SqlBank:
         start: dt.date | None = None,
         days: int | None = None,
         time_limit: float | None = None,
+        progress: ProgressHook | None = None,
     ) -> RunOut:
-        return allocation.run_allocation(self.ctx, actor, start, days, time_limit)
+        return allocation.run_allocation(self.ctx, actor, start, days, time_limit, progress)
 
     def list_runs(self, actor: Actor) -> list[RunOut]:
         return allocation.list_runs(self.ctx, actor)

@@ -12,9 +12,9 @@ leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,9 @@ from flexbank.models import (
 )
 from flexbank.models import Period as Period
 from flexbank.validation import Problem
+
+if TYPE_CHECKING:  # the optimiser loads only when a run starts
+    from flexbank.matching.solver import Progress
 
 Role = Literal["coordinator", "provider", "worker"]
 OfferStatus = Literal["offered", "accepted", "declined", "expired", "withdrawn"]
@@ -305,9 +308,11 @@ class Bank(Protocol):
         start: dt.date | None = None,
         days: int | None = None,
         time_limit: float | None = None,
+        progress: Callable[[Progress], None] | None = None,
     ) -> RunOut:
         """Plan the open gaps of the horizon (default: tomorrow, ``horizon_days``),
-        keeping bookings as pins. Stores the plan; publishes nothing."""
+        keeping bookings as pins. Stores the plan; publishes nothing. ``progress``
+        receives the solver's objective and bound as they improve."""
         ...
 
     def list_runs(self, actor: Actor) -> list[RunOut]: ...

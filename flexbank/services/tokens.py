@@ -28,7 +28,7 @@ class LinkError(ValueError):
 
 
 class OfferLinks:
-    """``{base_url}/offers/respond?token=...``: signs the offer id (and its worker)."""
+    """Signed, expiring offer links: sign the offer id (and its worker)."""
 
     def __init__(self, secret: str, max_age_seconds: float) -> None:
         self.serializer = URLSafeTimedSerializer(secret, salt=_LINK_SALT)
@@ -50,4 +50,7 @@ class OfferLinks:
 
 
 def respond_url(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/offers/respond?token={token}"
+    """The link in an offer message: it signs the worker in on the offer's page (phone
+    first), where they accept or decline. API clients post the same token to
+    ``/offers/respond``."""
+    return f"{base_url.rstrip('/')}/sign-in/offer?token={token}"

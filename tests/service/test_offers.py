@@ -81,7 +81,7 @@ def test_urgent_gap_is_offered_at_once_to_top_k(loaded, clock, scenario):
             uow.session.scalars(select(NotificationRow).where(NotificationRow.kind == "offer"))
         )
     assert {r.recipient_id for r in rows} == {o.worker_id for o in offers}
-    assert all(r.link and "/offers/respond?token=" in r.link for r in rows)
+    assert all(r.link and "/sign-in/offer?token=" in r.link for r in rows)
 
 
 def test_cascade_on_decline_and_on_expiry(loaded, clock, scenario):

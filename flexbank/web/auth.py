@@ -1,0 +1,109 @@
+"""Signing in and out: an API token for coordinators and providers, a signed link for
+workers (``/sign-in/link?token=``, made by :func:`worker_link`), and the offer link of
+a notification (``/sign-in/offer?token=``, the same token as the API's
+``/offers/respond``) which signs the worker in on the offer's page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from itsdangerous import BadSignature
+
+from flexbank.services.contract import Actor, NotFound
+from flexbank.settings import Settings
+from flexbank.web.common import HOME, CsrfForm, PageError, Web, safe_next, worker_link_token
+
+LINK_EXPIRED = PageError(
+    403,
+    "This link has expired or is not valid",
+    "Ask the flex team for a new link, or open the newest message we sent you.",
+)
+
+
+def register(router: APIRouter, web: Web) -> None:
+    @router.get("/", include_in_schema=False)
+    def root() -> Response:
+        return RedirectResponse("/app", status_code=303)
+
+    @router.get("/app")
+    def start(request: Request) -> Response:
+        actor = web.actor(request)
+        if actor is None:
+            return web.redirect(request, "/sign-in")
+        return web.redirect(request, HOME[actor.role])
+
+    @router.get("/app/about")
+    def about(request: Request) -> Response:
+        return web.render(request, "about.html", title="About")
+
+    @router.get("/sign-in")
+    def sign_in_page(request: Request, next: str = "") -> Response:
+        return web.render(
+            request, "sign_in.html", title="Sign in", errors={}, next_url=safe_next(next, "")
+        )
+
+    @router.post("/sign-in")
+    def sign_in(request: Request, form: CsrfForm) -> Response:
+        token = str(form.get("token", "")).strip()
+        next_url = str(form.get("next", ""))
+        actor = web.bank.authenticate(token) if token else None
+        if actor is None:
+            message = "Enter your access token" if not token else "Enter a valid access token"
+            return web.render(
+                request,
+                "sign_in.html",
+                status=400 if not token else 401,
+                title="Sign in",
+                errors={"token": message},
+                next_url=safe_next(next_url, ""),
+            )
+        session = web.session(request)
+        session.sign_in(actor)
+        return web.redirect(request, safe_next(next_url, HOME[actor.role]))
+
+    @router.post("/sign-out")
+    def sign_out(request: Request, form: CsrfForm) -> Response:
+        session = web.session(request)
+        session.sign_out()
+        session.flash("You have signed out.")
+        return web.redirect(request, "/sign-in")
+
+    @router.get("/sign-in/link")
+    def sign_in_link(request: Request, token: str = "") -> Response:
+        try:
+            worker_id, offer_id = web.read_worker_link(token)
+        except BadSignature as e:
+            raise LINK_EXPIRED from e
+        return _sign_in_worker(request, worker_id, offer_id)
+
+    @router.get("/sign-in/offer")
+    def sign_in_offer(request: Request, token: str = "") -> Response:
+        try:
+            from flexbank.services.tokens import LinkError, OfferLinks
+        except ImportError as e:  # pragma: no cover - the service layer ships it
+            raise LINK_EXPIRED from e
+        links = OfferLinks(web.settings.signing_key(), web.settings.offer_link_hours * 3600)
+        try:
+            offer_id, worker_id = links.read(token)
+        except LinkError as e:
+            raise LINK_EXPIRED from e
+        return _sign_in_worker(request, worker_id, offer_id)
+
+    def _sign_in_worker(request: Request, worker_id: str, offer_id: int | None) -> Response:
+        try:
+            worker = web.bank.get_worker(Actor.system(), worker_id)
+        except NotFound as e:
+            raise LINK_EXPIRED from e
+        session = web.session(request)
+        current = session.actor
+        if current is None or current.role != "worker" or current.subject_id != worker.id:
+            session.sign_in(Actor("worker", worker.id, worker.name))
+        target = f"/app/worker/offers/{offer_id}" if offer_id is not None else "/app/worker"
+        return web.redirect(request, target)
+
+
+def worker_link(settings: Settings, worker_id: str, offer_id: int | None = None) -> str:
+    """The full sign-in link for a worker's pages (optionally landing on one offer);
+    valid for ``settings.offer_link_hours``."""
+    token = worker_link_token(settings, worker_id, offer_id)
+    return f"{settings.base_url.rstrip('/')}/sign-in/link?token={token}"
