@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from flexbank.compliance import RULES_BY_CODE
 from flexbank.geo import approx_km
@@ -44,9 +45,19 @@ class RankedWorker:
 
 @dataclass(frozen=True)
 class RuledOut:
+    """A worker who cannot take the gap, with the first rule that keeps them off it.
+
+    The sentence is written only when ``message`` is read: a ranking rules out most of
+    the bank, and the service needs the sentences only when someone asks why.
+    """
+
     worker_id: str
     code: str
-    message: str
+    explain: Callable[[], str] = field(repr=False, compare=False)
+
+    @cached_property
+    def message(self) -> str:
+        return self.explain()
 
 
 @dataclass(frozen=True)
@@ -122,8 +133,8 @@ class Ranker:
         # a double-handed visit already partly staffed: joiners start with the others
         common = next(iter(on_gap.values())) if slot.together and on_gap else None
 
-        ruled: list[tuple[int, str, str]] = [
-            (w, code, self._compliance_message(w, g, code))
+        ruled: list[tuple[int, str, Callable[[], str]]] = [
+            (w, code, partial(self._compliance_message, w, g, code))
             for w, code in failing
             if w not in on_gap
         ]
@@ -137,12 +148,12 @@ class Ranker:
             if common is not None:
                 ranges = ((common, common),) if _inside(common, c.starts) else ()
                 if not ranges:
-                    ruled.append((w, "double_up", _PLAN_TEXT["double_up"]))
+                    ruled.append((w, "double_up", partial(str, _PLAN_TEXT["double_up"])))
                     continue
             start, code = roster.first_legal_start(g, ranges)
             if start is None:
                 code = code or "availability"
-                ruled.append((w, code, _plan_text(problem, w, code)))
+                ruled.append((w, code, partial(_plan_text, problem, w, code)))
                 continue
             travel, from_previous = roster.lead_in(g, start)
             worker = problem.workers[w]
