@@ -6,23 +6,18 @@ Fast (a few seconds); no wall-clock assertions.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `benchmarks` is a top-level folder, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import timefold  # noqa: E402
-from benchmarks.report import render, targets  # noqa: E402
-from benchmarks.run import jobs, slim  # noqa: E402
-from benchmarks.tiers import TIER_BY_KEY, TIERS, gap_percent, proven_at, ratio  # noqa: E402
-from flexbank.checker import check_plan  # noqa: E402
-from flexbank.matching import solve  # noqa: E402
-from flexbank.policy import policy_from  # noqa: E402
+from benchmarks import timefold
+from benchmarks.report import render, targets
+from benchmarks.run import jobs, slim
+from benchmarks.tiers import TIER_BY_KEY, TIERS, gap_percent, proven_at, ratio
+from flexbank.checker import check_plan
+from flexbank.matching import solve
+from flexbank.policy import policy_from
 
 # ------------------------------------------------------------------ Timefold adapter
 

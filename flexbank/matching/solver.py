@@ -402,7 +402,8 @@ def optimise(
         outcome.bounds = dict.fromkeys(PRIORITIES, 0.0)
         outcome.seconds = time.monotonic() - clock
         return outcome
-    remaining = time_limit - (time.monotonic() - clock)
+    # with one worker the budget is deterministic time only (see Budget)
+    remaining = time_limit if workers == 1 else time_limit - (time.monotonic() - clock)
     if len(problem.candidates) <= MONOLITHIC_CANDIDATES:
         staged = StagedSolve(
             problem,
@@ -436,6 +437,13 @@ def optimise(
     outcome.repaired = repair(problem, outcome.assignment)
     if outcome.repaired:
         outcome.proven = {}
+    # a level whose covered minutes reach an upper bound is optimal, whoever found it
+    covered = quality_key(problem, outcome.assignment)[:3]
+    proven_levels = True
+    for level, priority in enumerate(PRIORITIES):
+        proven_levels = proven_levels and covered[level] >= outcome.bounds[priority] - 1e-9
+        if proven_levels:
+            outcome.proven[priority] = True
     outcome.seconds = time.monotonic() - clock
     return outcome
 

@@ -38,6 +38,24 @@ def test_allocation_run_and_publish(loaded, scenario):
         loaded.run_allocation(Actor("provider", scenario.providers[0].id))
 
 
+def test_allocation_reports_progress_as_it_solves(loaded, scenario):
+    events = []
+    run = loaded.run_allocation(
+        COORD, start=scenario.horizon.start.date(), days=7, time_limit=2, progress=events.append
+    )
+    assert run.status == "succeeded"
+    assert events, "the coordinator's page shows these while the run goes on"
+    assert {e.stage for e in events} <= {
+        "emergency",
+        "urgent",
+        "routine",
+        "continuity",
+        "travel",
+        "unfairness",
+    }
+    assert all(e.bound >= e.objective for e in events if e.stage in ("emergency", "urgent"))
+
+
 def test_crash_mid_allocation_publishes_nothing(loaded, scenario, monkeypatch):
     def crash(*args: object, **kwargs: object) -> None:
         raise MemoryError("solver died")
