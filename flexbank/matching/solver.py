@@ -86,16 +86,22 @@ class Outcome:
 # -------------------------------------------------------------------- quality key
 
 
-def quality_key(problem: Problem, assignment: Mapping[Pair, int]) -> tuple[float, ...]:
-    """rules.md section 3 as a tuple where bigger is better."""
+def levels(problem: Problem, assignment: Mapping[Pair, int]) -> tuple[int, ...]:
+    """Criteria 1-4 of rules.md section 3: covered minutes per priority, continuity."""
     covered = dict.fromkeys(PRIORITIES, 0)
     continuity = 0
+    for pair in assignment:
+        gap = problem.gaps[pair[1]]
+        covered[gap.priority] += gap.length
+        candidate = problem.candidate_of.get(pair)
+        continuity += candidate.continuity if candidate else 0
+    return (*(covered[p] for p in PRIORITIES), continuity)
+
+
+def quality_key(problem: Problem, assignment: Mapping[Pair, int]) -> tuple[float, ...]:
+    """rules.md section 3 as a tuple where bigger is better."""
     by_worker: dict[int, dict[int, int]] = defaultdict(dict)
     for (w, g), start in assignment.items():
-        gap = problem.gaps[g]
-        covered[gap.priority] += gap.length
-        candidate = problem.candidate_of.get((w, g))
-        continuity += candidate.continuity if candidate else 0
         by_worker[w][g] = start
     travel = 0
     unfair = 0
@@ -115,14 +121,7 @@ def quality_key(problem: Problem, assignment: Mapping[Pair, int]) -> tuple[float
                 if wk == week
             )
             unfair += max(0, target - got) ** 2
-    return (
-        covered["emergency"],
-        covered["urgent"],
-        covered["routine"],
-        continuity,
-        -travel,
-        -unfair,
-    )
+    return (*levels(problem, assignment), -travel, -unfair)
 
 
 def violations(problem: Problem, assignment: Mapping[Pair, int]) -> dict[int, list[str]]:
@@ -281,17 +280,6 @@ class StagedSolve:
         for index, value in enumerate(self.incumbent_values or ()):
             model.add_hint(model.get_int_var_from_proto_index(index), value)
 
-    def _levels(self, assignment: Mapping[Pair, int]) -> tuple[int, ...]:
-        """Criteria 1-4 of rules.md section 3 (covered minutes, continuity)."""
-        covered = dict.fromkeys(PRIORITIES, 0)
-        continuity = 0
-        for pair in assignment:
-            gap = self.problem.gaps[pair[1]]
-            covered[gap.priority] += gap.length
-            candidate = self.problem.candidate_of.get(pair)
-            continuity += candidate.continuity if candidate else 0
-        return (*(covered[p] for p in PRIORITIES), continuity)
-
     def _read(self, solver: cp_model.CpSolver) -> dict[Pair, int]:
         out = dict(self.mm.fixed_assignments)
         for pair, var in self.mm.x.items():
@@ -342,7 +330,8 @@ class StagedSolve:
                 if (
                     self.incumbent_values is None
                     or level > 4  # travel and fairness: the stage improved its own level
-                    or self._levels(found)[:level] > self._levels(self.incumbent)[:level]
+                    or levels(self.problem, found)[:level]
+                    > levels(self.problem, self.incumbent)[:level]
                 ):
                     self._take_incumbent(solver)
                 else:
@@ -350,7 +339,8 @@ class StagedSolve:
                     # search ignored the hint) and it is better on the levels still to
                     # come: keep it, and hold this level at its value
                     value += (
-                        self._levels(self.incumbent)[level - 1] - self._levels(found)[level - 1]
+                        levels(self.problem, self.incumbent)[level - 1]
+                        - levels(self.problem, found)[level - 1]
                     )
                     self._hint_incumbent()
                 model.add(expression >= value if maximise else expression <= value)

@@ -110,22 +110,21 @@ def require_role(actor: Actor, *roles: str) -> None:
 
 def own_provider(actor: Actor, provider_id: str | None) -> None:
     """Coordinators pass; a provider passes for itself; others are told NotFound."""
-    if actor.role == "coordinator":
-        return
-    if actor.role == "provider" and actor.subject_id == provider_id:
-        return
-    if actor.role == "provider":
-        raise NotFound(f"no provider {provider_id!r}")
-    raise Forbidden(f"a {actor.role} may not do this")
+    _own(actor, "provider", provider_id)
 
 
 def own_worker(actor: Actor, worker_id: str | None) -> None:
+    """Coordinators pass; a worker passes for itself; others are told NotFound."""
+    _own(actor, "worker", worker_id)
+
+
+def _own(actor: Actor, role: str, subject_id: str | None) -> None:
     if actor.role == "coordinator":
         return
-    if actor.role == "worker" and actor.subject_id == worker_id:
-        return
-    if actor.role == "worker":
-        raise NotFound(f"no worker {worker_id!r}")
+    if actor.role == role:
+        if actor.subject_id == subject_id:
+            return
+        raise NotFound(f"no {role} {subject_id!r}")
     raise Forbidden(f"a {actor.role} may not do this")
 
 
