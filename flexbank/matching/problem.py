@@ -487,7 +487,7 @@ _E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)
 
 
 def hours(minutes_: float) -> float:
-    return round(minutes_ / 60, 4)
+    return round(minutes_ / 60, 4) + 0.0  # no negative zero from a bound of -0.0
 
 
 def ceil_div(a: int, b: int) -> int:
