@@ -19,20 +19,35 @@ if TYPE_CHECKING:  # the optimiser is imported when a command runs, not at start
     from flexbank.matching.solver import Progress
 
 
+#: Where a plan's bound comes from, in plain words.
+BOUND_SOURCES = {
+    "proof": "proved by the solver",
+    "relaxation": "linear relaxation",
+    "candidates": "eligible workers per gap",
+}
+
+
 def summary_table(plan: Plan) -> Table:
     table = Table(title=f"Plan for {plan.scenario} ({plan.status})")
     table.add_column("priority")
     table.add_column("covered h", justify="right")
     table.add_column("bound h", justify="right")
+    table.add_column("below bound", justify="right")
+    table.add_column("bound from")
     table.add_column("phone round h", justify="right")
     metrics = plan.metrics
     baseline = (metrics.model_extra or {}).get("baseline_covered_hours", {})
+    sources = (metrics.model_extra or {}).get("bound_source", {})
     for p in PRIORITIES:
         bound = getattr(metrics.upper_bound_hours, p) if metrics.upper_bound_hours else None
+        covered = getattr(metrics.covered_hours, p)
+        gap = "" if bound is None else f"{(bound - covered) / bound:.1%}" if bound else "0.0%"
         table.add_row(
             p,
-            f"{getattr(metrics.covered_hours, p):.2f}",
+            f"{covered:.2f}",
             "" if bound is None else f"{bound:.2f}",
+            gap,
+            BOUND_SOURCES.get(sources.get(p, ""), ""),
             f"{baseline.get(p, 0):.2f}" if baseline else "",
         )
     extra = metrics.model_extra or {}

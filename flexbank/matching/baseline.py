@@ -12,7 +12,7 @@ optimiser must never do worse than.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from itertools import groupby, pairwise
 from types import MappingProxyType
 
@@ -69,8 +69,17 @@ def phone_order(problem: Problem, candidates: Iterable[Candidate]) -> list[Candi
     return ordered
 
 
-def phone_round(problem: Problem, kept: Mapping[Pair, int] = _EMPTY) -> dict[Pair, int]:
-    """{(worker, gap): start} of the phone round; ``kept`` assignments come first, as given."""
+def phone_round(
+    problem: Problem,
+    kept: Mapping[Pair, int] = _EMPTY,
+    only: Collection[int] | None = None,
+) -> dict[Pair, int]:
+    """{(worker, gap): start} of the phone round; ``kept`` assignments come first, as given.
+
+    With ``only``, just those gaps are rung round (the rest keep what ``kept`` gives).
+    Pairs the optimiser's candidate cap left out but the phone round used are added to
+    the problem's candidates, so that every plan can start from this one.
+    """
     plan: dict[Pair, int] = dict(kept)
     on_gap: defaultdict[int, list[int]] = defaultdict(list)
     kept_by_worker: defaultdict[int, dict[int, int]] = defaultdict(dict)
@@ -83,7 +92,7 @@ def phone_round(problem: Problem, kept: Mapping[Pair, int] = _EMPTY) -> dict[Pai
 
     gaps = problem.gaps
     order = sorted(
-        range(len(gaps)),
+        range(len(gaps)) if only is None else only,
         key=lambda g: (PRIORITY_RANK[gaps[g].priority], gaps[g].start, gaps[g].id),
     )
     for g in order:
@@ -99,18 +108,43 @@ def phone_round(problem: Problem, kept: Mapping[Pair, int] = _EMPTY) -> dict[Pai
             pinned_start = kept[(on_gap[g][0], g)] if on_gap[g] else None
             chosen = _common_start(rosters, g, phone_list, need, pinned_start)
         else:
-            chosen = []
-            for c in phone_list:
-                found, _ = rosters[c.worker].first_legal_start(g, c.starts)
-                if found is not None:
-                    chosen.append((c.worker, found))
-                    if len(chosen) == need:
-                        break
+            chosen = _first_free(rosters, g, phone_list, need)
+            if len(chosen) < need and g in problem.capped:
+                # the optimiser's list was cut short: ring the rest of the eligible
+                # workers too, as a coordinator would, nearest first
+                asked = taken | {c.worker for c in phone_list}
+                rest = phone_order(
+                    problem,
+                    (
+                        c
+                        for c in problem.candidates_for_gap(g, limit=False)
+                        if c.worker not in asked
+                    ),
+                )
+                chosen += _first_free(rosters, g, rest, need - len(chosen))
         for w, start in chosen:
             rosters[w].add(g, start)
             plan[(w, g)] = start
             on_gap[g].append(w)
+    problem.include(plan)
     return plan
+
+
+def _first_free(
+    rosters: _Rosters, g: int, phone_list: Iterable[Candidate], need: int
+) -> list[tuple[int, int]]:
+    """The first ``need`` workers of the phone list who can take the gap, each at their
+    earliest legal start."""
+    chosen: list[tuple[int, int]] = []
+    if need <= 0:
+        return chosen
+    for c in phone_list:
+        found, _ = rosters[c.worker].first_legal_start(g, c.starts)
+        if found is not None:
+            chosen.append((c.worker, found))
+            if len(chosen) == need:
+                break
+    return chosen
 
 
 def _inside(start: int, ranges: tuple[tuple[int, int], ...]) -> bool:

@@ -96,6 +96,11 @@ def build_plan(
         first_feasible_seconds=round(outcome.first_feasible_seconds, 3),
         baseline_covered_hours={p: hours(baseline_key[i]) for i, p in enumerate(PRIORITIES)},
         stages_proven=dict(outcome.proven),
+        bound_source=dict(outcome.bound_source),
+        parts=outcome.parts,
+        neighbourhoods=outcome.neighbourhoods,
+        relaxation_seconds=round(outcome.relaxation_seconds, 3),
+        proof_seconds={p: round(t, 3) for p, t in outcome.proof_seconds.items()},
         repaired=outcome.repaired,
     )
     assignments = [

@@ -25,10 +25,14 @@ from flexbank.index import ScenarioIndex
 from flexbank.models import PRIORITIES, Gap, Location, Priority, Scenario, TravelMode, Worker
 from flexbank.timeline import local_date, minutes, week_bounds, week_monday
 
-#: The optimiser considers at most this many eligible workers per gap per headcount:
-#: those who know the client or provider first, then the nearest. Everyone else stays
-#: eligible (for explanations, ranking and the checker), just not in the model.
+#: The optimiser considers at most this many eligible workers per routine gap per
+#: headcount: those who know the client or provider first, then the nearest. Everyone
+#: else stays eligible (for explanations, ranking and the checker), just not in the
+#: model. Emergency and urgent gaps keep every eligible worker up to the wider cap, so
+#: that what the solver proves for them holds for the whole bank.
 MAX_CANDIDATES_PER_GAP = 40
+MAX_CANDIDATES_PER_PRESSING_GAP = 400
+PRESSING: frozenset[str] = frozenset({"emergency", "urgent"})
 
 PRIORITY_RANK: dict[Priority, int] = {p: i for i, p in enumerate(PRIORITIES)}
 
@@ -133,6 +137,8 @@ class Problem:
     ) -> None:
         self.scenario = scenario
         self.max_candidates_per_gap = max_candidates_per_gap
+        #: gaps whose candidate list the cap cut short (their proofs hold for the list)
+        self.capped: set[int] = set()
         self.index = ScenarioIndex(scenario)
         self.policy = self.index.policy
         self.tz = scenario.timezone
@@ -326,16 +332,47 @@ class Problem:
                 self.workers[item[0]].id,
             ),
         )
-        cap = self.max_candidates_per_gap
+        cap = self.cap(gap)
         wanted = cap * gap.headcount if limit and cap is not None else len(ranked)
         found: list[Candidate] = []
-        for w, _ in ranked:
+        for k, (w, _) in enumerate(ranked):
             candidate = self.candidate(w, gap_index)
             if candidate is not None:
                 found.append(candidate)
                 if len(found) >= wanted:
+                    if k + 1 < len(ranked):
+                        self.capped.add(gap_index)
                     break
         return sorted(found, key=lambda c: c.worker)
+
+    def cap(self, gap: GapSlot) -> int | None:
+        """How many candidates per headcount place a gap keeps (None: all)."""
+        cap = self.max_candidates_per_gap
+        if cap is None:
+            return None
+        return max(cap, MAX_CANDIDATES_PER_PRESSING_GAP) if gap.priority in PRESSING else cap
+
+    def include(self, pairs: Iterable[tuple[int, int]]) -> int:
+        """Add eligible (worker, gap) pairs the cap left out; returns how many were added
+        (pairs that are not eligible, such as a kept booking, stay out)."""
+        known = self.candidate_of
+        extra = []
+        for w, g in pairs:
+            if (w, g) in known:
+                continue
+            candidate = self.candidate(w, g)
+            if candidate is not None:
+                extra.append(candidate)
+        if not extra:
+            return 0
+        base = self.candidates
+        for c in extra:
+            base.append(
+                Candidate(len(base), c.worker, c.gap, c.starts, c.continuity, c.home_minutes)
+            )
+        for name in ("by_worker", "by_gap", "candidate_of"):
+            self.__dict__.pop(name, None)
+        return len(extra)
 
     @cached_property
     def _screen(self) -> Screen:
