@@ -9,7 +9,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from matching_factories import DAY, HOUR, gap, problem, scenario, worker
+from matching_factories import DAY, HOUR, gap, scenario, worker
 from test_matching import brute_force_best, small
 
 from flexbank.checker import check_plan, quality
@@ -145,7 +145,10 @@ def test_relaxation_counts_one_place_at_a_time() -> None:
 
 
 def _assert_no_open_gap_can_be_taken(p: Problem, plan: dict[tuple[int, int], int]) -> None:
-    rosters = {w: Roster(p, w, {g: s for (ww, g), s in plan.items() if ww == w}) for w in range(len(p.workers))}
+    rosters = {
+        w: Roster(p, w, {g: s for (ww, g), s in plan.items() if ww == w})
+        for w in range(len(p.workers))
+    }
     on_gap: dict[int, set[int]] = {}
     for w, g in plan:
         on_gap.setdefault(g, set()).add(w)
@@ -182,9 +185,8 @@ def test_ringing_back_keeps_every_rule_and_never_loses(seed: int) -> None:
 
 
 def test_ringing_back_hands_a_routine_shift_over_for_an_urgent_one() -> None:
-    # W1 lives next to both; the phone round gives W1 the routine shift first (it starts
-    # earlier in the list? no: priority first), so we pin the order with a commitment-free
-    # worker W2 who can only do the routine one
+    # a plan where W1, the only nurse, works the routine shift that overlaps the urgent
+    # one that needs a nurse; W2 could work the routine shift instead
     sc = scenario(
         [worker("W1"), worker("W2", skills=[])],
         [
@@ -192,7 +194,6 @@ def test_ringing_back_hands_a_routine_shift_over_for_an_urgent_one() -> None:
             gap("U", DAY + 9 * HOUR, 8 * HOUR, priority="urgent", skills=["nursing"]),
         ],
     )
-    # W1 has nursing, W2 does not: only W1 can do U; both can do R
     raw = json.loads(sc.model_dump_json())
     raw["workers"][0]["skills"] = [{"name": "nursing"}]
     sc = load_scenario(raw)
