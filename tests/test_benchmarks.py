@@ -116,13 +116,16 @@ def test_solving_small_gives_a_plan_clean_for_both_checkers(small: timefold.TfDa
 
 
 def test_tier_definitions() -> None:
-    assert [t.key for t in TIERS] == ["borough", "large_borough", "city_region"]
     sizes = {t.key: (t.workers, t.gaps, t.limits) for t in TIERS}
     assert sizes["borough"] == (60, 400, (30.0,))
-    assert sizes["large_borough"] == (200, 1500, (60.0,))
-    assert sizes["city_region"] == (1000, 8000, (60.0, 300.0))
+    assert sizes["large_borough"] == (120, 900, (60.0,))
+    assert sizes["city"] == (400, 3000, (120.0,))
+    assert sizes["city_region"] == (1000, 8000, (300.0,))
     assert TIER_BY_KEY["city_region"].rank_gaps >= 200
     assert len({t.seed for t in TIERS}) == len(TIERS)
+    # the unseen weeks repeat the sizes that must be proven, on other seeds
+    unseen = [t for t in TIERS if t.unseen]
+    assert {(t.workers, t.gaps) for t in unseen} == {(60, 400), (120, 900)}
 
 
 def test_job_lists() -> None:
@@ -130,12 +133,23 @@ def test_job_lists() -> None:
     assert full == [
         ("tier", "borough", 30.0),
         ("tier", "large_borough", 60.0),
-        ("tier", "city_region", 60.0),
+        ("tier", "city", 120.0),
         ("tier", "city_region", 300.0),
+        ("tier", "borough_unseen", 30.0),
+        ("tier", "large_borough_unseen", 60.0),
         ("timefold", "SMALL", 30.0),
         ("timefold", "LARGE", 60.0),
     ]
-    assert [j.rank for j in jobs(quick=False)] == [False, False, True, False, False, False]
+    assert [j.rank for j in jobs(quick=False)] == [
+        False,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
     assert [(j.kind, j.name) for j in jobs(quick=True)] == [
         ("tier", "borough"),
         ("timefold", "SMALL"),
@@ -179,6 +193,9 @@ def fake_results() -> dict[str, Any]:
         candidates=12,
         upper_bound_hours={"emergency": 4.0, "urgent": 8.0, "routine": 3.0},
         stages_proven={"emergency": True, "urgent": False},
+        bound_source={"emergency": "proof", "urgent": "relaxation", "routine": "candidates"},
+        proof_seconds={"emergency": 0.2},
+        key=[4.0, 6.0, 1.0, 0, -10, -5],
         first_feasible_wall_seconds=0.05,
         proven_hours_at=None,
         wall_seconds=2.0,
@@ -192,6 +209,11 @@ def fake_results() -> dict[str, Any]:
         "time_limit": 30.0,
         "solver": solver,
         "baseline": _plan_result({"emergency": 4.0, "urgent": 5.0, "routine": 2.0}),
+        "reference": {
+            "covered_hours": {"emergency": 4.0, "urgent": 5.5, "routine": 3.0},
+            "key": [4.0, 5.5, 3.0, 0, -10, -5],
+            "violations": 0,
+        },
         "events": [
             [0.1, "solve", "emergency", 240, 300],
             [0.2, "solve", "emergency", 240, 240],
@@ -248,7 +270,14 @@ def test_render_on_a_tiny_fake_result() -> None:
     assert text.startswith("# flexbank benchmarks")
     assert "`python -m benchmarks.run --quick`" in text
     assert "Test CPU" in text
-    assert "| Borough (30 s) | urgent | 5.0 | 6.0 | 1.200 | 8.0 | 25.00% | – |" in text
+    assert (
+        "| Borough (30 s) | urgent | 5.0 | 6.0 | 1.200 | 5.5 | 1.091 | 8.0 | LP relaxation "
+        "| 25.00% | – | – |" in text
+    )
+    assert (
+        "| Borough (30 s) | emergency | 4.0 | 4.0 | 1.000 | 4.0 | 1.000 | 4.0 | CP-SAT proof"
+        in text
+    )
     assert "| Borough (30 s) | routine | 2.0 | 1.0 | 0.500 |" in text
     assert "SMALL (30 s)" in text
     assert "![objective and bound per stage](objective.png)" in text
@@ -257,6 +286,8 @@ def test_render_on_a_tiny_fake_result() -> None:
     assert verdicts["Every tier at least the phone round on every priority"] == "missed"
     borough = next(v for t, v in verdicts.items() if t.startswith("Borough"))
     assert borough == "missed"  # urgent not proven
+    staged = next(v for t, v in verdicts.items() if "staged CP-SAT" in t)
+    assert staged == "met"  # ahead on urgent, the first difference
     assert verdicts["Timefold SMALL: fills all that can be filled, and proves it"] == "met"
 
 
