@@ -209,7 +209,7 @@ def test_compliance_records_and_defects() -> None:
         "complex_care",
     }
     assert any(k.expires for w in s.workers for k in w.skills)
-    reg19_missing = [w for w in s.workers if not all(vars(w.reg19).values())]
+    reg19_missing = [w for w in s.workers if False in vars(w.reg19).values()]
     training_missing = [w for w in s.workers if {t.course for t in w.training} != mandatory]
     expired_training = [
         w for w in s.workers if any(t.expires and t.expires < today for t in w.training)
