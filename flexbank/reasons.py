@@ -112,6 +112,23 @@ REASONS: tuple[Reason, ...] = (
 
 BY_CODE: dict[str, Reason] = {r.code: r for r in REASONS}
 
+#: The hard rules of rules.md section 2 by number, with their short names (rule 12 is
+#: version 2 only).
+RULE_NAMES: dict[int, str] = {
+    1: "eligible",
+    2: "headcount",
+    3: "timing",
+    4: "pinned",
+    5: "overlap",
+    6: "length",
+    7: "daily_rest",
+    8: "weekly_rest",
+    9: "working_time",
+    10: "visa_hours",
+    11: "offered_hours",
+    12: "break",
+}
+
 
 def section_4_order(version: int) -> tuple[str, ...]:
     """Every code a plan of this format version may carry, in rules.md section 4 order."""
@@ -160,6 +177,7 @@ __all__ = [
     "BY_CODE",
     "REASONS",
     "ROSTER_CODES",
+    "RULE_NAMES",
     "Reason",
     "compliance_codes",
     "in_version",
