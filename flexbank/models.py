@@ -32,8 +32,10 @@ SCENARIO_FORMAT = "flexbank.scenario/1"
 PLAN_FORMAT = "flexbank.plan/1"
 SCENARIO_FORMAT_2 = "flexbank.scenario/2"
 PLAN_FORMAT_2 = "flexbank.plan/2"
-SCENARIO_FORMATS = {1: SCENARIO_FORMAT, 2: SCENARIO_FORMAT_2}
-PLAN_FORMATS = {1: PLAN_FORMAT, 2: PLAN_FORMAT_2}
+ScenarioFormat = Literal["flexbank.scenario/1", "flexbank.scenario/2"]
+PlanFormat = Literal["flexbank.plan/1", "flexbank.plan/2"]
+SCENARIO_FORMATS: dict[int, ScenarioFormat] = {1: "flexbank.scenario/1", 2: "flexbank.scenario/2"}
+PLAN_FORMATS: dict[int, PlanFormat] = {1: "flexbank.plan/1", 2: "flexbank.plan/2"}
 
 #: An instant with an explicit UTC offset; written back in the same ISO form.
 Instant = Annotated[AwareDatetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
@@ -287,7 +289,7 @@ def _v2_fields_given(worker: Worker, path: str) -> list[str]:
 
 
 class Scenario(Strict):
-    format: Literal["flexbank.scenario/1", "flexbank.scenario/2"]
+    format: ScenarioFormat
     name: str
     timezone: str = "Europe/London"
     as_of: Instant
@@ -378,7 +380,7 @@ class Metrics(BaseModel):
 
 
 class Plan(Strict):
-    format: Literal["flexbank.plan/1", "flexbank.plan/2"]
+    format: PlanFormat
     scenario: str
     status: PlanStatus
     assignments: list[Assignment] = []

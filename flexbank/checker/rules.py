@@ -602,7 +602,7 @@ def rule_12_break(ctx: Context) -> list[Violation]:
     policy = ctx.policy
     idle_needed = policy.break_minutes * MINUTE
     longest = policy.break_after_hours * HOUR
-    out = []
+    out: list[Violation] = []
     for worker_id in ctx.assigned:
         worker = ctx.worker(worker_id)
         for period in ctx.periods(worker_id):

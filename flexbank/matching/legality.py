@@ -666,7 +666,7 @@ class Roster:
 
     def all_9_working_time(self, r: WholeRoster) -> bool:
         slot = self.slot
-        night = set()
+        night: set[int] = set()
         if self._v2:
             for s, e, *_ in r.items:
                 if self.problem.night(s, e):
