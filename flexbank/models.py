@@ -14,6 +14,7 @@ in :mod:`flexbank.validation`, which reports every problem at once with its JSON
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -236,6 +237,20 @@ class Worker(WithV2Fields):
     # /2
     night_health_assessment: dt.date | None = None
     employment_start: dt.date | None = None
+
+    @property
+    def has_version_2_records(self) -> bool:
+        """Whether the worker's records are those of version 2 (all six Schedule 3 flags)."""
+        return self.reg19.qualifications_verified is not None
+
+    def as_version_1(self) -> Worker:
+        """The worker as a version 1 file has them: the version 2 fields left out (the
+        two version 2 default courses stay, as records of other courses)."""
+        data = self.model_dump(mode="json")
+        for model, where in ((Worker, data), (Dbs, data["dbs"]), (Reg19, data["reg19"])):
+            for name in V2_FIELDS[model]:
+                where.pop(name, None)
+        return Worker.model_validate_json(json.dumps(data))
 
 
 class Gap(Period):

@@ -115,9 +115,9 @@ def test_plan_codes_of_the_other_version_are_rejected() -> None:
 
     assert load_plan(plan(1, "rest")).version == 1
     assert load_plan(plan(2, "break")).version == 2
-    with pytest.raises(FormatError, match="'rest' is a flexbank.plan/1 code"):
+    with pytest.raises(FormatError, match=r"'rest' is a flexbank\.plan/1 code"):
         load_plan(plan(2, "rest"))
-    with pytest.raises(FormatError, match="'daily_rest' is a flexbank.plan/2 code"):
+    with pytest.raises(FormatError, match=r"'daily_rest' is a flexbank\.plan/2 code"):
         load_plan(plan(1, "daily_rest"))
 
 
