@@ -26,13 +26,16 @@ _TITLES = {5: "Overlap or travel", 12: "Rest break"}
 
 
 class EngagementLike(Protocol):
-    kind: str
-    start: dt.datetime
-    end: dt.datetime
-    label: str
-    location: Location | None
-    gap_id: str | None
-    main_job: bool
+    @property
+    def kind(self) -> str: ...
+    @property
+    def start(self) -> dt.datetime: ...
+    @property
+    def end(self) -> dt.datetime: ...
+    @property
+    def location(self) -> Location | None: ...
+    @property
+    def gap_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
