@@ -29,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 
+from flexbank import reasons
+
 SCENARIO_FORMAT = "flexbank.scenario/1"
 PLAN_FORMAT = "flexbank.plan/1"
 SCENARIO_FORMAT_2 = "flexbank.scenario/2"
@@ -354,8 +356,8 @@ class Assignment(Strict):
     end: Instant
 
 
-#: Reason codes that exist in one version of the plan format only.
-_ONLY_IN = {"rest": 1, "daily_rest": 2, "weekly_rest": 2, "break": 2, "night_assessment": 2}
+#: Reason codes that exist in one version of the plan format only (from the registry).
+_ONLY_IN = {r.code: r.versions[0] for r in reasons.REASONS if len(r.versions) == 1}
 
 
 class Reason(Strict):

@@ -21,7 +21,7 @@ import numpy as np
 
 from flexbank import reasons
 from flexbank.compliance import Compliance
-from flexbank.geo import travel_minutes, within_km
+from flexbank.geo import approx_km, travel_minutes, within_km
 from flexbank.index import ScenarioIndex
 from flexbank.models import PRIORITIES, Gap, Location, Priority, Scenario, TravelMode, Worker
 from flexbank.timeline import local_date, minutes, night_minutes, week_bounds, week_monday
@@ -506,8 +506,8 @@ class Screen:
 
     def __init__(self, problem: Problem) -> None:
         workers = problem.scenario.workers
-        self.lat = np.radians([w.home.lat for w in workers])
-        self.lon = np.radians([w.home.lon for w in workers])
+        self.lat = np.array([w.home.lat for w in workers], dtype=float)
+        self.lon = np.array([w.home.lon for w in workers], dtype=float)
         self.limit = np.array([w.max_travel_km for w in workers]) * (1 + 1e-4) + 1e-6
         speeds = problem.policy.speeds_kmh
         self.minutes_per_km = np.array(
@@ -539,12 +539,7 @@ class Screen:
     def survivors(self, gap: GapSlot, skills: Sequence[str]) -> list[tuple[int, float]]:
         """(worker index, approximate home travel minutes) of workers that may qualify."""
         place = self.problem.locations[gap.location]
-        phi = np.radians(place.lat)
-        mid = (self.lat + phi) / 2
-        w = 1 - _E2 * np.sin(mid) ** 2
-        north = _A * (1 - _E2) / (w * np.sqrt(w)) * (phi - self.lat)
-        east = _A / np.sqrt(w) * np.cos(mid) * (np.radians(place.lon) - self.lon)
-        km = np.hypot(north, east)
+        km = approx_km(self.lat, self.lon, place.lat, place.lon, xp=np)
         # beyond 60 km the approximation is not trusted: compliance decides exactly
         ok = (km <= self.limit) | (km > 60)
         required = self._mask(skills)
@@ -557,10 +552,6 @@ class Screen:
         index = np.nonzero(ok)[0]
         minutes = km[index] * self.minutes_per_km[index]
         return list(zip(index.tolist(), minutes.tolist(), strict=True))
-
-
-_A = 6378.137
-_E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)
 
 
 def hours(minutes_: float) -> float:
