@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Any
 
 from geopy.distance import geodesic
 
@@ -34,21 +35,25 @@ def _geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return float(geodesic((lat1, lon1), (lat2, lon2)).km)
 
 
-def approx_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Local ellipsoidal approximation of the geodesic distance (short distances)."""
-    phi = math.radians((lat1 + lat2) / 2)
-    w = 1 - _E2 * math.sin(phi) ** 2
-    prime_vertical = _A / math.sqrt(w)
-    meridian = _A * (1 - _E2) / (w * math.sqrt(w))
-    return math.hypot(
-        meridian * math.radians(lat2 - lat1),
-        prime_vertical * math.cos(phi) * math.radians(lon2 - lon1),
+def approx_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any, xp: Any = math) -> Any:
+    """Local ellipsoidal approximation of the geodesic distance (short distances).
+
+    With ``xp=numpy`` the same formula runs over arrays of places at once (the
+    matcher's screen of every worker against a gap).
+    """
+    phi = xp.radians((lat1 + lat2) / 2)
+    w = 1 - _E2 * xp.sin(phi) ** 2
+    prime_vertical = _A / xp.sqrt(w)
+    meridian = _A * (1 - _E2) / (w * xp.sqrt(w))
+    return xp.hypot(
+        meridian * xp.radians(lat2 - lat1),
+        prime_vertical * xp.cos(phi) * xp.radians(lon2 - lon1),
     )
 
 
 def _bounds(a: Location, b: Location) -> tuple[float, float] | None:
     """An interval holding the exact distance, or None when only the exact one will do."""
-    km = approx_km(a.lat, a.lon, b.lat, b.lon)
+    km: float = approx_km(a.lat, a.lon, b.lat, b.lon)
     if km > _APPROX_MAX_KM:
         return None
     slack = km * _APPROX_REL_ERROR + 1e-9

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from flexbank.models import Client, Gap, Location, Provider, Scenario, Worker
-from flexbank.policy import Policy, policy_from
+from flexbank.policy import Limits, Policy, policy_from
 
 
 class ScenarioIndex:
@@ -20,7 +20,16 @@ class ScenarioIndex:
 
     @cached_property
     def policy(self) -> Policy:
-        return policy_from(self.scenario.policy)
+        return policy_from(self.scenario.policy, self.scenario.version)
+
+    @cached_property
+    def limits(self) -> Limits:
+        """The policy's section 2 thresholds in minutes."""
+        return Limits.of(self.policy)
+
+    @property
+    def version(self) -> int:
+        return self.scenario.version
 
     @property
     def tz(self) -> str:

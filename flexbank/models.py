@@ -1,4 +1,9 @@
-"""The flexbank interchange format (``flexbank.scenario/1`` and ``flexbank.plan/1``).
+"""The flexbank interchange format (``flexbank.scenario/1`` and ``/2``, ``flexbank.plan/1``
+and ``/2``).
+
+Version 2 extends version 1 (docs/spec/problem-format.md): its new fields are optional
+here, and a version 1 file that gives one is rejected naming it (in version 1 it is an
+unknown field). ``Scenario.version`` and ``Plan.version`` say which rules judge a file.
 
 These pydantic models are the implementation of ``docs/spec/problem-format.md``. They
 check the shape of every field (types, ranges, unknown fields, naive datetimes); the
@@ -9,7 +14,9 @@ in :mod:`flexbank.validation`, which reports every problem at once with its JSON
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import json
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
@@ -17,11 +24,21 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
     model_validator,
 )
 
+from flexbank import reasons
+
 SCENARIO_FORMAT = "flexbank.scenario/1"
 PLAN_FORMAT = "flexbank.plan/1"
+SCENARIO_FORMAT_2 = "flexbank.scenario/2"
+PLAN_FORMAT_2 = "flexbank.plan/2"
+ScenarioFormat = Literal["flexbank.scenario/1", "flexbank.scenario/2"]
+PlanFormat = Literal["flexbank.plan/1", "flexbank.plan/2"]
+SCENARIO_FORMATS: dict[int, ScenarioFormat] = {1: "flexbank.scenario/1", 2: "flexbank.scenario/2"}
+PLAN_FORMATS: dict[int, PlanFormat] = {1: "flexbank.plan/1", 2: "flexbank.plan/2"}
 
 #: An instant with an explicit UTC offset; written back in the same ISO form.
 Instant = Annotated[AwareDatetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
@@ -45,6 +62,8 @@ PRIORITIES: tuple[Priority, ...] = ("emergency", "urgent", "routine")
 CheckKind = Literal["list_a", "list_b_group1", "list_b_group2", "online", "idsp"]
 LimitScope = Literal["all_work", "outside_main_job"]
 DbsLevel = Literal["basic", "standard", "enhanced"]
+DbsResult = Literal["clear", "information_disclosed", "barred"]
+StatusResult = Literal["no_change", "new_information"]
 PlanStatus = Literal["optimal", "feasible", "no_solution"]
 
 
@@ -52,6 +71,23 @@ class Strict(BaseModel):
     """Base of every format model: unknown fields are errors, values are not coerced."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+#: The version 2 fields of each model (in a version 1 file they are unknown fields).
+V2_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+class WithV2Fields(Strict):
+    """A model with optional version 2 fields: written out only when set (a /1 file
+    read and written again stays a /1 file)."""
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_v2(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in V2_FIELDS.get(type(self), ()):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
 
 class Location(Strict):
@@ -146,20 +182,26 @@ class RightToWork(Strict):
         return self
 
 
-class Dbs(Strict):
+class Dbs(WithV2Fields):
     level: DbsLevel
     adults_barred_list: bool
     issued: dt.date
     update_service: bool
     last_status_check: dt.date | None = None
+    # /2
+    result: DbsResult | None = None  # None: clear
+    risk_assessed_on: dt.date | None = None
+    last_status_result: StatusResult | None = None  # None: no_change
 
 
-class Reg19(Strict):
+class Reg19(WithV2Fields):
     photo_id_verified: bool
     conduct_evidence: bool
     reasons_for_leaving_verified: bool
     employment_history_complete: bool
     health_declaration: bool
+    # /2 (Schedule 3 paragraph 6); a /2 file must give it
+    qualifications_verified: bool | None = None
 
 
 class Commitment(Period):
@@ -174,7 +216,7 @@ class HistoryEntry(Strict):
     engagements: int = Field(default=1, ge=0)
 
 
-class Worker(Strict):
+class Worker(WithV2Fields):
     id: Id
     name: str
     gender: Gender
@@ -194,6 +236,23 @@ class Worker(Strict):
     wtd_opt_out: bool = False
     previous_weekly_hours: list[Annotated[float, Field(ge=0, le=168)]] = []
     history: list[HistoryEntry] = []
+    # /2
+    night_health_assessment: dt.date | None = None
+    employment_start: dt.date | None = None
+
+    @property
+    def has_version_2_records(self) -> bool:
+        """Whether the worker's records are those of version 2 (all six Schedule 3 flags)."""
+        return self.reg19.qualifications_verified is not None
+
+    def as_version_1(self) -> Worker:
+        """The worker as a version 1 file has them: the version 2 fields left out (the
+        two version 2 default courses stay, as records of other courses)."""
+        data = self.model_dump(mode="json")
+        for model, where in ((Worker, data), (Dbs, data["dbs"]), (Reg19, data["reg19"])):
+            for name in V2_FIELDS[model]:
+                where.pop(name, None)
+        return Worker.model_validate_json(json.dumps(data))
 
 
 class Gap(Period):
@@ -217,8 +276,37 @@ class Pin(Strict):
     start: Instant | None = None
 
 
+V2_FIELDS.update(
+    {
+        Dbs: ("result", "risk_assessed_on", "last_status_result"),
+        Reg19: ("qualifications_verified",),
+        Worker: ("night_health_assessment", "employment_start"),
+    }
+)
+
+
+def _local_date(instant: dt.datetime, tz: str) -> dt.date:
+    try:
+        return instant.astimezone(ZoneInfo(tz)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return instant.date()  # the unknown timezone is reported by validation
+
+
+def _v2_fields_given(worker: Worker, path: str) -> list[str]:
+    found = []
+    for item, where in (
+        (worker, path),
+        (worker.dbs, f"{path}.dbs"),
+        (worker.reg19, f"{path}.reg19"),
+    ):
+        for name in V2_FIELDS[type(item)]:
+            if name in item.model_fields_set:
+                found.append(f"{where}.{name}")
+    return found
+
+
 class Scenario(Strict):
-    format: Literal["flexbank.scenario/1"]
+    format: ScenarioFormat
     name: str
     timezone: str = "Europe/London"
     as_of: Instant
@@ -230,6 +318,33 @@ class Scenario(Strict):
     gaps: list[Gap] = []
     pinned: list[Pin] = []
 
+    @property
+    def version(self) -> int:
+        return int(self.format.rsplit("/", 1)[1])
+
+    @model_validator(mode="after")
+    def _fields_of_its_version(self) -> Scenario:
+        problems = []
+        for i, worker in enumerate(self.workers):
+            path = f"workers[{i}]"
+            if self.version == 1:
+                problems += [
+                    f"{name}: unknown field in flexbank.scenario/1 (a flexbank.scenario/2 field)"
+                    for name in _v2_fields_given(worker, path)
+                ]
+                continue
+            if worker.reg19.qualifications_verified is None:
+                problems.append(
+                    f"{path}.reg19.qualifications_verified: required in flexbank.scenario/2 "
+                    "(all six Schedule 3 flags)"
+                )
+            start = worker.employment_start
+            if start is not None and start > _local_date(self.as_of, self.timezone):
+                problems.append(f"{path}.employment_start: {start} is after as_of")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 # ---------------------------------------------------------------------------- plans
 
@@ -239,6 +354,10 @@ class Assignment(Strict):
     worker_id: Id
     start: Instant
     end: Instant
+
+
+#: Reason codes that exist in one version of the plan format only (from the registry).
+_ONLY_IN = {r.code: r.versions[0] for r in reasons.REASONS if len(r.versions) == 1}
 
 
 class Reason(Strict):
@@ -278,10 +397,29 @@ class Metrics(BaseModel):
 
 
 class Plan(Strict):
-    format: Literal["flexbank.plan/1"]
+    format: PlanFormat
     scenario: str
     status: PlanStatus
     assignments: list[Assignment] = []
     unfilled: list[Unfilled] = []
     released: list[Released] = []
     metrics: Metrics = Metrics()
+
+    @property
+    def version(self) -> int:
+        return int(self.format.rsplit("/", 1)[1])
+
+    @model_validator(mode="after")
+    def _codes_of_its_version(self) -> Plan:
+        problems = []
+        for i, entry in enumerate(self.unfilled):
+            for j, reason in enumerate(entry.reasons):
+                only = _ONLY_IN.get(reason.code)
+                if only is not None and only != self.version:
+                    problems.append(
+                        f"unfilled[{i}].reasons[{j}].code: {reason.code!r} is a "
+                        f"flexbank.plan/{only} code, not valid in {self.format}"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

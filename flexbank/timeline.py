@@ -81,3 +81,35 @@ def add_months(day: dt.date, months: int) -> dt.date:
     next_first = dt.date(year + (month // 12), month % 12 + 1, 1)
     last_day = (next_first - dt.timedelta(days=1)).day
     return dt.date(year, month, min(day.day, last_day))
+
+
+def night_minutes(
+    start: dt.datetime, end: dt.datetime, tz: str, night_start: str, night_end: str
+) -> int:
+    """Minutes of ``[start, end)`` inside local night time (rules.md section 0, /2):
+    every night from ``night_start`` to the next ``night_end`` (real elapsed time, so a
+    night across a clock change is an hour shorter or longer)."""
+    zone_ = zone(tz)
+    begin, finish = dt.time.fromisoformat(night_start), dt.time.fromisoformat(night_end)
+    overnight = finish <= begin
+    day = local_date(start, tz) - dt.timedelta(days=1)
+    last = local_date(end, tz)
+    total = dt.timedelta()
+    while day <= last:
+        # in UTC: a difference of two times in one ZoneInfo would be wall-clock time
+        lo = dt.datetime.combine(day, begin, tzinfo=zone_).astimezone(dt.UTC)
+        hi_day = day + dt.timedelta(days=1) if overnight else day
+        hi = dt.datetime.combine(hi_day, finish, tzinfo=zone_).astimezone(dt.UTC)
+        overlap = min(end, hi) - max(start, lo)
+        if overlap > dt.timedelta():
+            total += overlap
+        day += dt.timedelta(days=1)
+    return minutes(total)
+
+
+def is_night(
+    start: dt.datetime, end: dt.datetime, tz: str, policy_night: tuple[str, str, float]
+) -> bool:
+    """A night engagement: at least ``night_min_hours`` of night time."""
+    night_start, night_end, min_hours = policy_night
+    return night_minutes(start, end, tz, night_start, night_end) >= round(min_hours * 60)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ValidationError
 
 from flexbank.models import Plan, Scenario
-from flexbank.policy import Policy
+from flexbank.policy import Policy, version_problems
 
 
 @dataclass(frozen=True)
@@ -164,10 +164,13 @@ def _raw_problems(raw: dict[str, Any]) -> list[Problem]:
     problems += _horizon_problems(raw)
     problems += _timezone_problems(raw)
     if isinstance(raw.get("policy"), dict):
+        version = 2 if raw.get("format") == "flexbank.scenario/2" else 1
         try:
             Policy.model_validate(raw["policy"])
         except ValidationError as exc:
             problems += _pydantic_problems(exc, ["policy"])
+        for name, text in version_problems(raw["policy"], version):
+            problems.append(Problem(f"$.policy.{name}", text))
     return problems
 
 

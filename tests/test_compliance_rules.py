@@ -22,6 +22,7 @@ from compliance_factories import (
     worker,
 )
 
+from flexbank import reasons
 from flexbank.compliance import (
     CODES,
     RULES,
@@ -67,8 +68,11 @@ def shift_on(day: dt.date, start: str = "08:00", end: str = "16:00", **over: Any
 
 def test_registry_is_in_rules_md_order_with_worker_codes_first() -> None:
     assert tuple(rule.code for rule in RULES) == CODES
-    assert CODES[: len(WORKER_CODES)] == WORKER_CODES
-    assert len(CODES) == 12
+    # the worker-only checks come first, with the (gap-dependent) night check among them
+    assert tuple(c for c in CODES[:7] if c != "night_assessment") == WORKER_CODES
+    assert reasons.compliance_codes(2) == CODES
+    assert reasons.compliance_codes(1) == tuple(c for c in CODES if c != "night_assessment")
+    assert len(CODES) == 13
     for rule in RULES:
         assert rule.description
         for name in rule.params:  # every parameter named is a real policy parameter

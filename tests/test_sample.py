@@ -209,7 +209,7 @@ def test_compliance_records_and_defects() -> None:
         "complex_care",
     }
     assert any(k.expires for w in s.workers for k in w.skills)
-    reg19_missing = [w for w in s.workers if not all(vars(w.reg19).values())]
+    reg19_missing = [w for w in s.workers if False in vars(w.reg19).values()]
     training_missing = [w for w in s.workers if {t.course for t in w.training} != mandatory]
     expired_training = [
         w for w in s.workers if any(t.expires and t.expires < today for t in w.training)
@@ -398,7 +398,7 @@ def test_cli_writes_a_file_that_schema_accepts(tmp_path: Path) -> None:
     first = out.read_text(encoding="utf-8")
     assert runner.invoke(app, args).exit_code == 0
     assert out.read_text(encoding="utf-8") == first
-    assert load_scenario(out) == generate(20, 120, 7)
+    assert load_scenario(out) == generate(20, 120, 7, version=2)
 
 
 def test_cli_writes_to_standard_output_and_rejects_bad_start() -> None:
@@ -411,3 +411,26 @@ def test_cli_writes_to_standard_output_and_rejects_bad_start() -> None:
     assert data["horizon"]["start"] == "2027-01-04T00:00:00+00:00"
     bad = runner.invoke(app, ["sample", "--start", "2027-01-05"])
     assert bad.exit_code == 2
+
+
+def test_version_2_sample_adds_its_records_over_the_same_week() -> None:
+    """The /2 week is the /1 week plus the version 2 records (a separate random stream),
+    with disclosed DBS results with and without risk assessments, night assessments and
+    returners; read back as /1 it has the /1 week's gaps and workers."""
+    from flexbank.sample import as_version_1, generate_dict
+
+    data = generate_dict(200, 300, 1, version=2)
+    two = load_scenario(data)
+    one = generate(200, 300, 1)
+    assert two.format == "flexbank.scenario/2"
+    assert load_scenario(as_version_1(data)).gaps == one.gaps
+    disclosed = [w for w in two.workers if w.dbs.result == "information_disclosed"]
+    assert any(w.dbs.risk_assessed_on for w in disclosed)
+    assert any(w.dbs.risk_assessed_on is None for w in disclosed)
+    assert any(w.night_health_assessment for w in two.workers)
+    returners = [w for w in two.workers if w.employment_start]
+    assert returners
+    assert all(w.reg19.qualifications_verified is not None for w in two.workers)
+    undated = [t for w in two.workers for t in w.training if t.expires is None]
+    assert undated and all(t.course in ("fire_safety", "health_safety") for t in undated)
+    assert any(w.wtd_opt_out for w in two.workers)

@@ -114,6 +114,10 @@ class WorkerRow(Base):
     history: Mapped[list[Any]]
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
+    # contract version 2 (the DBS results and the sixth Schedule 3 flag live in the
+    # dbs and reg19 JSON); NULL for rows from before it
+    night_health_assessment: Mapped[dt.date | None]
+    employment_start: Mapped[dt.date | None]
 
 
 class AvailabilityRow(Base):

@@ -28,6 +28,8 @@ from flexbank.adapters.orm import (
     WorkerRow,
 )
 from flexbank.models import (
+    PLAN_FORMATS,
+    SCENARIO_FORMATS,
     Assignment,
     Client,
     Commitment,
@@ -116,6 +118,8 @@ def worker_row(worker: Worker, row: WorkerRow | None = None) -> WorkerRow:
         setattr(row, name, data[name])
     row.max_hours_per_week = worker.max_hours_per_week
     row.wtd_opt_out = worker.wtd_opt_out
+    row.night_health_assessment = worker.night_health_assessment
+    row.employment_start = worker.employment_start
     return row
 
 
@@ -153,6 +157,10 @@ def worker_of(
         "max_hours_per_week": row.max_hours_per_week,
         "wtd_opt_out": row.wtd_opt_out,
     }
+    # contract version 2 (absent from rows of a version 1 bank)
+    for name in ("night_health_assessment", "employment_start"):
+        if getattr(row, name) is not None:
+            data[name] = getattr(row, name)
     for name in _WORKER_JSON:
         data[name] = getattr(row, name)
     data["availability"] = [
@@ -348,8 +356,13 @@ def build_scenario(
     ]
     clients = [client_of(r) for r in session.scalars(select(ClientRow).order_by(ClientRow.id))]
     gaps = [gap_of(r) for r in sorted(gap_rows.values(), key=lambda r: (r.start, r.id))]
+    # a version 2 bank once every worker has version 2 records; until then version 1,
+    # judged as before (the version 2 records of some workers left out)
+    version = 2 if workers and all(w.has_version_2_records for w in workers) else 1
+    if version == 1:
+        workers = [w.as_version_1() for w in workers]
     scenario = Scenario(
-        format="flexbank.scenario/1",
+        format=SCENARIO_FORMATS[version],
         name=name,
         timezone=timezone,
         as_of=as_of,
@@ -361,7 +374,7 @@ def build_scenario(
         pinned=[Pin(gap_id=a.gap_id, worker_id=a.worker_id, start=a.start) for a in assignments],
     )
     plan = Plan(
-        format="flexbank.plan/1",
+        format=PLAN_FORMATS[version],
         scenario=name,
         status="feasible",
         assignments=[*assignments, *extra_assignments],

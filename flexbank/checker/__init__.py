@@ -1,9 +1,10 @@
 """The independent checker: is a plan valid (rules.md section 2), and how good is it
 (section 3)?
 
-It shares only the data models, the policy parameters, the scenario index and the
-compliance module (section 1) with the solver; every rule of section 2, the local
-weeks, travel times and the quality figures are written here afresh from the text of
+It shares only the data models, the policy parameters, the scenario index, the
+compliance module (section 1), the registry of rule names (:mod:`flexbank.reasons`) and
+the geodesic distance with the solver; every rule of section 2, the local weeks, night
+time, travel minutes and the quality figures are written here afresh from the text of
 rules.md, so that the checker can catch the solver's mistakes.
 
 >>> violations = check_plan(scenario, plan)   # [] means valid

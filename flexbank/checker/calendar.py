@@ -68,3 +68,27 @@ class Calendar:
     def weeks_touched(self, start: int, end: int) -> list[dt.date]:
         """The weeks that ``[start, end)`` has at least one second in."""
         return [monday for monday, _ in self.split(start, end)]
+
+
+def _clock(text: str) -> dt.time:
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def night_seconds(
+    calendar: Calendar, start: int, end: int, night_start: str, night_end: str
+) -> int:
+    """Seconds of ``[start, end)`` in local night time: each local night from
+    ``night_start`` to ``night_end`` the next morning (rules.md section 0, version 2)."""
+    begin, finish = _clock(night_start), _clock(night_end)
+    total = 0
+    day = calendar.local(start).date() - dt.timedelta(days=1)
+    while True:
+        night_from = seconds(dt.datetime.combine(day, begin, tzinfo=calendar.tz))
+        if night_from >= end:
+            break
+        morning = day + dt.timedelta(days=1) if finish <= begin else day
+        night_to = seconds(dt.datetime.combine(morning, finish, tzinfo=calendar.tz))
+        total += max(0, min(end, night_to) - max(start, night_from))
+        day += dt.timedelta(days=1)
+    return total

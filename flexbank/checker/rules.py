@@ -21,9 +21,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
-from flexbank.checker.calendar import HOUR, MINUTE, seconds
+from flexbank.checker.calendar import HOUR, MINUTE, night_seconds, seconds
 from flexbank.checker.context import Context
 from flexbank.checker.engagements import (
+    Engagement,
     Interval,
     in_order,
     leg_minutes,
@@ -418,7 +419,14 @@ def rule_9_working_time(ctx: Context) -> list[Violation]:
     missing weeks count 0) and commitments there are not counted again; the horizon's
     first week and later ones come from the plan (engagements plus travel within duty
     periods, with one minute of travel slack per leg).
+
+    Version 2: every window of ``wtd_reference_weeks`` weeks that contains a week an
+    assignment reaches binds; a window holding the week of ``employment_start`` keeps
+    only the weeks from that week on, at ``wtd_average_hours`` times the weeks kept; and
+    (9b) a window in which a night engagement has time binds despite ``wtd_opt_out``.
     """
+    if ctx.scenario.version >= 2:
+        return _rule_9_version_2(ctx)
     policy = ctx.policy
     limit = policy.wtd_average_hours * policy.wtd_reference_weeks
     out = []
@@ -440,6 +448,59 @@ def rule_9_working_time(ctx: Context) -> list[Violation]:
                         f"{policy.wtd_reference_weeks} weeks to the week of {monday} hold "
                         f"{_hours(total)} of working time (limit {_hours(limit)}; this "
                         f"week {_hours(_week_hours(ctx, monday, from_plan, previous))})",
+                        gap_id=_first_gap_in_week(ctx, worker_id, week_start, week_end),
+                        worker_id=worker_id,
+                    )
+                )
+    return out
+
+
+def _night_weeks(ctx: Context, worker_id: str) -> set[dt.date]:
+    """The weeks in which one of the worker's night engagements has time (9b)."""
+    policy = ctx.policy
+    weeks: set[dt.date] = set()
+    for e in ctx.engagements(worker_id):
+        night = night_seconds(ctx.calendar, e.start, e.end, policy.night_start, policy.night_end)
+        if night >= policy.night_min_hours * HOUR:
+            weeks.update(ctx.calendar.weeks_touched(e.start, e.end))
+    return weeks
+
+
+def _rule_9_version_2(ctx: Context) -> list[Violation]:
+    policy = ctx.policy
+    size = policy.wtd_reference_weeks
+    out = []
+    for worker_id in ctx.assigned:
+        worker = ctx.worker(worker_id)
+        night = _night_weeks(ctx, worker_id)
+        if worker.wtd_opt_out and not night:
+            continue
+        from_plan = weekly_seconds(ctx, _slack_intervals(ctx, worker_id), lambda _: True)
+        previous = worker.previous_weekly_hours
+        starter = worker.employment_start
+        starter_week = starter - dt.timedelta(days=starter.weekday()) if starter else None
+        held = ctx.assignment_weeks(worker_id)
+        last_weeks = sorted({week + dt.timedelta(weeks=k) for week in held for k in range(size)})
+        for last in last_weeks:
+            window = [last - dt.timedelta(weeks=k) for k in range(size)]
+            opted_out_night = worker.wtd_opt_out
+            if opted_out_night and not night.intersection(window):
+                continue
+            kept = window
+            if starter_week is not None and starter_week in window:
+                kept = [week for week in window if week >= starter_week]
+            limit = policy.wtd_average_hours * len(kept)
+            total = sum(_week_hours(ctx, week, from_plan, previous) for week in kept)
+            if total > limit + EPSILON_HOURS:
+                first = min(w for w in window if w in held)
+                week_start, week_end = ctx.calendar.week_bounds(first)
+                why = " (a night worker: no opt-out)" if opted_out_night else ""
+                starts = f", from the starting week of {starter_week}" if kept != window else ""
+                out.append(
+                    violation(
+                        9,
+                        f"the {len(kept)} weeks to the week of {last}{starts} hold "
+                        f"{_hours(total)} of working time (limit {_hours(limit)}){why}",
                         gap_id=_first_gap_in_week(ctx, worker_id, week_start, week_end),
                         worker_id=worker_id,
                     )
@@ -527,6 +588,67 @@ def rule_11_offered_hours(ctx: Context) -> list[Violation]:
     return out
 
 
+# ----------------------------------------------------------- rule 12: rest break (/2)
+
+
+def rule_12_break(ctx: Context) -> list[Violation]:
+    """Version 2: in each duty period holding an assignment, walk the engagements in
+    order of start; one joins the stretch of the one before it when its idle time (its
+    start, minus that one's end, minus the travel leading to it from the period's
+    previous located engagement, one minute of slack off the travel) is under
+    ``break_minutes``. A stretch of two or more spans at most ``break_after_hours``."""
+    if ctx.scenario.version < 2:
+        return []
+    policy = ctx.policy
+    idle_needed = policy.break_minutes * MINUTE
+    longest = policy.break_after_hours * HOUR
+    out: list[Violation] = []
+    for worker_id in ctx.assigned:
+        worker = ctx.worker(worker_id)
+        for period in ctx.periods(worker_id):
+            if not period.assignments:
+                continue
+            stretch: list[Engagement] = []
+            previous_located: Engagement | None = None
+            before: Engagement | None = None
+            for e in in_order(period.engagements):
+                lead = 0
+                if e.location is not None and previous_located is not None:
+                    needed = leg_minutes(ctx.travel, worker, previous_located, e)
+                    lead = max(0, needed - TRAVEL_SLACK_MINUTES) * MINUTE
+                if before is not None and e.start - before.end - lead < idle_needed:
+                    stretch.append(e)
+                else:
+                    _report_stretch(ctx, out, worker_id, stretch, longest)
+                    stretch = [e]
+                before = e
+                if e.location is not None:
+                    previous_located = e
+            _report_stretch(ctx, out, worker_id, stretch, longest)
+    return out
+
+
+def _report_stretch(
+    ctx: Context, out: list[Violation], worker_id: str, stretch: list[Engagement], longest: float
+) -> None:
+    if len(stretch) < 2:
+        return
+    start, end = stretch[0].start, max(e.end for e in stretch)
+    if end - start > longest:
+        gap = next((e.gap_id for e in stretch if e.is_assignment), None)
+        out.append(
+            violation(
+                12,
+                f"{len(stretch)} engagements back to back from {ctx.calendar.show(start)} to "
+                f"{ctx.calendar.show(end)}: {_hours((end - start) / HOUR)} without a break of "
+                f"{ctx.policy.break_minutes} minutes "
+                f"(limit {_hours(ctx.policy.break_after_hours)})",
+                gap_id=gap,
+                worker_id=worker_id,
+            )
+        )
+
+
 RULES: tuple[Callable[[Context], list[Violation]], ...] = (
     rule_1_eligible,
     rule_2_headcount,
@@ -539,4 +661,5 @@ RULES: tuple[Callable[[Context], list[Violation]], ...] = (
     rule_9_working_time,
     rule_10_visa_hours,
     rule_11_offered_hours,
+    rule_12_break,
 )

@@ -1,16 +1,18 @@
 """Travel time between two places (rules.md section 0), written for the checker alone.
 
 ``ceil(geodesic_km * detour_factor / speed_kmh * 60)`` minutes, the speed by the
-worker's travel mode. Checkers allow one minute of slack on travel, which the rules
-apply where they compare against it (see :mod:`flexbank.checker.rules`).
+worker's travel mode. The geodesic itself is the project's one distance function
+(:func:`flexbank.geo.distance_km`, geopy's exact WGS-84 geodesic): a convention of the
+format, not a rule; the minutes are worked out here from the text. Checkers allow one
+minute of slack on travel, which the rules apply where they compare against it (see
+:mod:`flexbank.checker.rules`).
 """
 
 from __future__ import annotations
 
 import math
 
-from geopy.distance import geodesic
-
+from flexbank.geo import distance_km
 from flexbank.models import Location, TravelMode
 from flexbank.policy import Policy
 
@@ -23,7 +25,7 @@ class Travel:
     def minutes(self, a: Location, b: Location, mode: TravelMode) -> int:
         key = (a.lat, a.lon, b.lat, b.lon, mode)
         if key not in self._cache:
-            km = geodesic((a.lat, a.lon), (b.lat, b.lon)).km
+            km = distance_km(a, b)
             speed = getattr(self.policy.speeds_kmh, mode)
             self._cache[key] = math.ceil(km * self.policy.detour_factor / speed * 60)
         return self._cache[key]

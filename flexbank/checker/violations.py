@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-#: Rule numbers of rules.md section 2 and their short names.
-RULE_NAMES: dict[int, str] = {
-    1: "eligible",
-    2: "headcount",
-    3: "timing",
-    4: "pinned",
-    5: "overlap",
-    6: "length",
-    7: "daily_rest",
-    8: "weekly_rest",
-    9: "working_time",
-    10: "visa_hours",
-    11: "offered_hours",
-}
+from flexbank import reasons
+
+#: Rule numbers of rules.md section 2 and their short names (from the one registry).
+RULE_NAMES: dict[int, str] = reasons.RULE_NAMES
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ EXIT_VIOLATIONS = 1
 
 
 def check_command(
-    scenario: Annotated[Path, typer.Argument(help="the scenario file (flexbank.scenario/1)")],
-    plan: Annotated[Path, typer.Argument(help="the plan file (flexbank.plan/1)")],
+    scenario: Annotated[Path, typer.Argument(help="the scenario file (flexbank.scenario/1 or /2)")],
+    plan: Annotated[Path, typer.Argument(help="the plan file (flexbank.plan/1 or /2)")],
     as_json: Annotated[
         bool, typer.Option("--json", help="print the report as JSON instead of tables")
     ] = False,

@@ -68,7 +68,7 @@ def pairs_table(register: Register) -> Table:
 
 
 def compliance(
-    scenario: Annotated[Path, typer.Argument(help="scenario file (flexbank.scenario/1)")],
+    scenario: Annotated[Path, typer.Argument(help="scenario file (flexbank.scenario/1 or /2)")],
     json_output: Annotated[bool, typer.Option("--json", help="print the register as JSON")] = False,
     days: Annotated[
         int, typer.Option(min=0, help="a check lapsing within this many days of as_of is flagged")

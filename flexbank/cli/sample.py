@@ -27,6 +27,12 @@ def sample(
         ),
     ] = _DEFAULT_START,
     days: Annotated[int, typer.Option(min=1, help="days in the horizon")] = 7,
+    format_version: Annotated[
+        int,
+        typer.Option(
+            "--format-version", min=1, max=2, help="1: flexbank.scenario/1, 2: /2 (the default)"
+        ),
+    ] = 2,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="file to write; default standard output")
     ] = None,
@@ -36,7 +42,9 @@ def sample(
     Workers, clients and home-care agencies are invented. The places are open data:
     """
     try:
-        scenario = generate(workers, gaps, seed, start=start.date(), days=days)
+        scenario = generate(
+            workers, gaps, seed, start=start.date(), days=days, version=format_version
+        )
     except ValueError as error:
         err_console.print(f"[bold red]sample[/]: {error}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from error

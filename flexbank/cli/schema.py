@@ -9,8 +9,16 @@ from typing import Annotated
 
 import typer
 
-from flexbank.cli.common import console, read_plan, read_scenario
+from flexbank.cli.common import (
+    EXIT_BAD_INPUT,
+    console,
+    err_console,
+    read_plan,
+    read_scenario,
+    write_json,
+)
 from flexbank.models import Plan, Scenario
+from flexbank.upgrade import upgrade_scenario
 
 
 class Kind(StrEnum):
@@ -44,5 +52,26 @@ def schema(
         console.print(f"[green]{path}[/]: valid {kind.value}")
 
 
+def upgrade_format(
+    old: Annotated[Path, typer.Argument(help="a flexbank.scenario/1 file")],
+    new: Annotated[Path, typer.Argument(help="where to write the flexbank.scenario/2 file")],
+) -> None:
+    """Write a version 1 scenario as version 2, with the version 1 defaults made explicit.
+
+    Prints what version 2 judges differently, for review. Exit code 2 on bad input.
+    """
+    scenario = read_scenario(old)
+    try:
+        upgraded = upgrade_scenario(scenario)
+    except ValueError as exc:
+        err_console.print(f"[bold red]{old}[/]: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    write_json(upgraded.scenario.model_dump(mode="json"), new)
+    console.print(f"[green]{new}[/]: written as {upgraded.scenario.format}")
+    for note in upgraded.notes:
+        console.print(f"  - {note}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(schema)
+    app.command("upgrade-format")(upgrade_format)

@@ -15,8 +15,8 @@ from flexbank.compliance.rules import (
     CODES,
     GAP_RULES,
     MINUTE_US,
+    REGISTER_RULES,
     RULES,
-    WORKER_RULES,
     Job,
     Rule,
     Setting,
@@ -85,7 +85,18 @@ def _lapse_message(rule: Rule, facts: WorkerFacts, on: dt.date) -> str:
         )
     if rule.code == "training":
         courses = sorted(c for c, through in facts.training.items() if through == last)
+        undated = [r.course for r in worker.training if r.course in courses and r.expires is None]
+        if undated:
+            return (
+                f"Mandatory training {', '.join(courses)} has no expiry date and is due for "
+                f"renewal by {last} (the validity the council sets): refresh by then"
+            )
         return f"Mandatory training {', '.join(courses)} expires {last}: refresh by then"
+    if rule.code == "night_assessment":
+        return (
+            f"Night health assessment of {worker.night_health_assessment} covers night work "
+            f"starting through {last}: reassess by then"
+        )
     if rule.code == "skill":
         names = sorted(n for n, through in facts.skills.items() if through == last)
         return f"Skill {', '.join(names)} expires {last}"
@@ -99,7 +110,7 @@ class Compliance:
         self.scenario = scenario
         self.index = index if index is not None else ScenarioIndex(scenario)
         self.policy = self.index.policy
-        self.setting = Setting.of(self.policy, scenario.timezone, scenario.as_of)
+        self.setting = Setting.of(self.policy, scenario.timezone, scenario.as_of, scenario.version)
         self._facts: dict[str, WorkerFacts] = {}
         self._jobs: dict[str, Job] = {}
 
@@ -175,17 +186,18 @@ class Compliance:
 
     def check_worker_on(self, worker: Worker | str, day: dt.date) -> Verdict:
         """The worker-only checks for a one-day engagement on local date ``day``."""
-        return self._verdict(WORKER_RULES, self.facts(worker), Job.on_day(day))
+        return self._verdict(REGISTER_RULES, self.facts(worker), Job.on_day(day))
 
     def first_failure(self, worker: Worker | str, gap: Gap | str) -> str | None:
         """The first failing code in CODES order, or None when the worker may work it."""
         facts = self.facts(worker)
         job = self.job(gap)
         setting = self.setting
-        if not facts.worker_window_ok(job.start_date, job.end_date):
-            for rule in WORKER_RULES:
+        if job.night or not facts.worker_window_ok(job.start_date, job.end_date):
+            for rule in RULES:  # in CODES order (night_assessment sits among them)
                 if not rule.passes(setting, facts, job):
                     return rule.code
+            return None
         for rule in GAP_RULES:
             if not rule.passes(setting, facts, job):
                 return rule.code

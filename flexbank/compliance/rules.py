@@ -17,26 +17,14 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from flexbank import timeline
+from flexbank import reasons, timeline
 from flexbank.geo import distance_km, within_km
 from flexbank.models import Client, Experience, Gap, Location, Worker
 from flexbank.policy import Policy
 
-#: Reason codes in the order of rules.md section 1.
-CODES: tuple[str, ...] = (
-    "experience",
-    "right_to_work",
-    "dbs",
-    "reg19",
-    "training",
-    "age",
-    "skill",
-    "gender",
-    "excluded",
-    "short_visit",
-    "distance",
-    "availability",
-)
+#: Reason codes in the order of rules.md section 1 (from the one registry; version 2
+#: adds ``night_assessment``, which a version 1 scenario never fails).
+CODES: tuple[str, ...] = reasons.compliance_codes(2)
 #: The checks that depend only on the worker and a date.
 WORKER_CODES: tuple[str, ...] = ("experience", "right_to_work", "dbs", "reg19", "training", "age")
 
@@ -68,6 +56,7 @@ REG19_LABELS = {
     "reasons_for_leaving_verified": "reasons for leaving verified",
     "employment_history_complete": "full employment history",
     "health_declaration": "health declaration",
+    "qualifications_verified": "qualifications verified",
 }
 
 
@@ -87,10 +76,11 @@ class Setting:
     tz: str
     as_of: dt.datetime
     as_of_date: dt.date
+    version: int = 1  # the scenario's format version (rules.md "Changes in version 2")
 
     @classmethod
-    def of(cls, policy: Policy, tz: str, as_of: dt.datetime) -> Setting:
-        return cls(policy, tz, as_of, timeline.local_date(as_of, tz))
+    def of(cls, policy: Policy, tz: str, as_of: dt.datetime, version: int = 1) -> Setting:
+        return cls(policy, tz, as_of, timeline.local_date(as_of, tz), version)
 
 
 # ------------------------------------------------------------- per-worker facts
@@ -148,6 +138,35 @@ def _plus(day: dt.date, days: int) -> dt.date:
         return FOREVER
 
 
+def _dbs_barrier(worker: Worker, as_of_date: dt.date) -> str | None:
+    """rules.md /2 ``dbs``: what makes the certificate unusable whatever its age."""
+    dbs = worker.dbs
+    if dbs.issued > as_of_date:
+        return f"DBS certificate dated {dbs.issued} is after {as_of_date}: not issued yet"
+    if dbs.result == "barred":
+        return "DBS shows the worker is barred from work with adults"
+    if dbs.result == "information_disclosed":
+        if dbs.risk_assessed_on is None:
+            return "DBS shows disclosed information and no risk assessment is recorded"
+        if dbs.risk_assessed_on > as_of_date:
+            return (
+                f"DBS shows disclosed information; the risk assessment dated "
+                f"{dbs.risk_assessed_on} is after {as_of_date}, so not done yet"
+            )
+    if dbs.update_service and dbs.last_status_check is not None:
+        if dbs.last_status_check > as_of_date:
+            return (
+                f"DBS Update Service status check dated {dbs.last_status_check} is after "
+                f"{as_of_date}, so not done yet"
+            )
+        if dbs.last_status_result == "new_information":
+            return (
+                f"DBS Update Service status check of {dbs.last_status_check} shows new "
+                "information: a new certificate is needed"
+            )
+    return None
+
+
 @dataclass(frozen=True)
 class WorkerFacts:
     """Everything about one worker that the rules need, computed once."""
@@ -160,6 +179,7 @@ class WorkerFacts:
     dbs_issue_through: dt.date  # last start date the certificate's age allows
     dbs_status_check: dt.date | None  # a usable Update Service status check
     dbs_through: dt.date  # last start date the DBS check passes (NEVER when unsound)
+    dbs_barrier: str | None  # /2: why the certificate cannot be used at all
     reg19_missing: tuple[str, ...]
     training: dict[str, dt.date]  # course -> best expiry of records completed by as_of
     training_later: dict[str, dt.date]  # course -> first completion after as_of
@@ -168,6 +188,8 @@ class WorkerFacts:
     skills: dict[str, dt.date]  # skill -> best expiry (FOREVER for none)
     history_clients: frozenset[str]
     availability: tuple[tuple[int, int], ...]  # (start, end) micros, by start
+    night_assessed: dt.date | None  # /2: a night health assessment made by as_of
+    history_known: frozenset[str]  # clients with at least one engagement in the history
     static_ok: bool = field(default=False)  # experience, rtw made, dbs sound, reg19
 
     @classmethod
@@ -178,6 +200,7 @@ class WorkerFacts:
         dbs_sound = dbs.level == "enhanced" and dbs.adults_barred_list
         issue_through = _plus(dbs.issued, policy.dbs_max_age_days)
         status = dbs.last_status_check
+        barrier = _dbs_barrier(worker, as_of_date) if setting.version >= 2 else None
         if not dbs.update_service or status is None or status > as_of_date:
             status = None  # not on the Update Service, or not (yet) checked
         through = issue_through
@@ -187,6 +210,10 @@ class WorkerFacts:
         later: dict[str, dt.date] = {}
         for record in worker.training:
             expires = record.expires or FOREVER
+            if record.expires is None and setting.version >= 2:
+                expires = timeline.add_months(
+                    record.completed, policy.validity_months(record.course)
+                )
             if record.completed <= as_of_date:
                 training[record.course] = max(training.get(record.course, NEVER), expires)
             else:
@@ -198,7 +225,8 @@ class WorkerFacts:
         skills: dict[str, dt.date] = {}
         for skill in worker.skills:
             skills[skill.name] = max(skills.get(skill.name, NEVER), skill.expires or FOREVER)
-        missing = tuple(name for name, ok in worker.reg19 if not ok)
+        # a /1 file has no sixth flag (None): five flags are checked, as in version 1
+        missing = tuple(name for name, ok in worker.reg19 if ok is False)
         days = experience_days(worker.experience, as_of_date)
         facts = cls(
             worker=worker,
@@ -208,7 +236,8 @@ class WorkerFacts:
             dbs_sound=dbs_sound,
             dbs_issue_through=issue_through,
             dbs_status_check=status,
-            dbs_through=through if dbs_sound else NEVER,
+            dbs_through=through if dbs_sound and barrier is None else NEVER,
+            dbs_barrier=barrier,
             reg19_missing=missing,
             training=training,
             training_later=later,
@@ -219,11 +248,23 @@ class WorkerFacts:
             availability=tuple(
                 sorted((micros(p.start), micros(p.end)) for p in worker.availability)
             ),
+            night_assessed=(
+                worker.night_health_assessment
+                if worker.night_health_assessment is not None
+                and worker.night_health_assessment <= as_of_date
+                else None
+            ),
+            history_known=frozenset(
+                h.client_id
+                for h in worker.history
+                if h.client_id and (setting.version == 1 or h.engagements >= 1)
+            ),
         )
         static_ok = (
             days >= policy.min_uk_care_experience_days
             and facts.rtw_known
             and dbs_sound
+            and barrier is None
             and not missing
         )
         object.__setattr__(facts, "static_ok", static_ok)
@@ -256,6 +297,7 @@ class Job:
     tolerance: int = 0  # minutes
     fixed_start_us: int | None = None  # an actual planned start, judged alone
     short: bool = False  # a visit shorter than short_visit_minutes
+    night: bool = False  # /2: a night gap (rules.md section 0)
     excluded: frozenset[str] = frozenset()
     genders: tuple[tuple[str, str], ...] = ()  # (who asks, gender)
 
@@ -288,12 +330,14 @@ class Job:
             tolerance=gap.start_tolerance_minutes,
             fixed_start_us=None if start is None else micros(start),
             short=gap.kind == "visit" and length < setting.policy.short_visit_minutes * MINUTE_US,
+            night=setting.version >= 2 and night_gap(gap, setting),
             excluded=frozenset(excluded),
             genders=tuple(genders),
         )
 
     @classmethod
     def on_day(cls, day: dt.date) -> Job:
+        """A one-day engagement that is not a night gap."""
         return cls(start_date=day, end_date=day)
 
     def with_start(self, start: dt.datetime | None) -> Job:
@@ -311,6 +355,16 @@ class Job:
     @property
     def starts(self) -> str:
         return str(self.start_date)
+
+
+def night_gap(gap: Gap, setting: Setting) -> bool:
+    """rules.md section 0 (/2): the engagement from the gap's start to its end has at
+    least ``night_min_hours`` of night time."""
+    policy = setting.policy
+    night = timeline.night_minutes(
+        gap.start, gap.end, setting.tz, policy.night_start, policy.night_end
+    )
+    return night >= round(policy.night_min_hours * 60)
 
 
 # ---------------------------------------------------------------- availability
@@ -517,6 +571,8 @@ def _dbs_passes(s: Setting, f: WorkerFacts, j: Job) -> bool:
 def _dbs_explain(s: Setting, f: WorkerFacts, j: Job) -> str:
     dbs = f.worker.dbs
     problems = []
+    if f.dbs_barrier is not None:
+        problems.append(f.dbs_barrier)
     if dbs.level != "enhanced":
         problems.append(f"DBS is {dbs.level} level, not enhanced")
     if not dbs.adults_barred_list:
@@ -555,7 +611,8 @@ DBS = Rule(
     ("dbs_max_age_days", "dbs_status_check_max_age_days"),
     "Enhanced DBS with the Adults' Barred List, issued at most [dbs_max_age_days] days "
     "before the gap's start date, or on the Update Service with a status check at most "
-    "[dbs_status_check_max_age_days] days before it.",
+    "[dbs_status_check_max_age_days] days before it. Version 2: not barred, disclosed "
+    "information risk-assessed, and no new information at the last status check.",
     _dbs_passes,
     _dbs_explain,
     _dbs_lapse,
@@ -578,7 +635,8 @@ def _reg19_explain(s: Setting, f: WorkerFacts, j: Job) -> str:
 REG19 = Rule(
     "reg19",
     (),
-    "All five Schedule 3 (Regulation 19) recruitment checks are recorded as done.",
+    "All five Schedule 3 (Regulation 19) recruitment checks are recorded as done "
+    "(version 2: all six, with the qualifications verified).",
     _reg19_passes,
     _reg19_explain,
     worker_only=True,
@@ -622,6 +680,50 @@ TRAINING = Rule(
     _training_explain,
     _training_lapse,
     worker_only=True,
+)
+
+
+# night assessment (/2) ----------------------------------------------------
+
+
+def _night_through(s: Setting, f: WorkerFacts) -> dt.date:
+    if f.night_assessed is None:
+        return NEVER
+    return _plus(f.night_assessed, s.policy.night_assessment_max_age_days)
+
+
+def _night_passes(s: Setting, f: WorkerFacts, j: Job) -> bool:
+    return not j.night or j.start_date <= _night_through(s, f)
+
+
+def _night_explain(s: Setting, f: WorkerFacts, j: Job) -> str:
+    assessed = f.worker.night_health_assessment
+    head = "Night work needs a night health assessment (Working Time Regulations, reg 7)"
+    if assessed is None:
+        return f"{head}; none recorded"
+    if f.night_assessed is None:
+        return f"{head}; the one dated {assessed} is after {s.as_of_date}, so not done yet"
+    return (
+        f"{head}; the last, on {assessed}, is over "
+        f"{s.policy.night_assessment_max_age_days} days old on {j.start_date}"
+    )
+
+
+def _night_lapse(s: Setting, f: WorkerFacts, j: Job) -> dt.date | None:
+    if not j.night and (j.gap is not None or f.night_assessed is None):
+        return None
+    return _day_after(_night_through(s, f))
+
+
+NIGHT_ASSESSMENT = Rule(
+    "night_assessment",
+    ("night_assessment_max_age_days",),
+    "Version 2: a night gap goes only to a worker whose night health assessment was made "
+    "on or before as_of and at most [night_assessment_max_age_days] days before the gap's "
+    "start date.",
+    _night_passes,
+    _night_explain,
+    _night_lapse,
 )
 
 
@@ -741,7 +843,7 @@ EXCLUDED = Rule(
 def _short_passes(s: Setting, f: WorkerFacts, j: Job) -> bool:
     if not j.short:
         return True
-    return j.gap is not None and j.gap.client_id in f.history_clients
+    return j.gap is not None and j.gap.client_id in f.history_known
 
 
 def _short_explain(s: Setting, f: WorkerFacts, j: Job) -> str:
@@ -750,6 +852,10 @@ def _short_explain(s: Setting, f: WorkerFacts, j: Job) -> str:
     head = f"A {minutes}-minute visit (under {s.policy.short_visit_minutes})"
     if j.gap.client_id is None:
         return f"{head} with no client: no carer can be known to the person"
+    if j.gap.client_id in f.history_clients:
+        return (
+            f"{head} goes only to a carer who knows client {j.gap.client_id}; no visits to them yet"
+        )
     return f"{head} goes only to a carer who knows client {j.gap.client_id}; no history with them"
 
 
@@ -847,6 +953,7 @@ RULES: tuple[Rule, ...] = (
     DBS,
     REG19,
     TRAINING,
+    NIGHT_ASSESSMENT,
     AGE,
     SKILL,
     GENDER,
@@ -858,6 +965,11 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 WORKER_RULES: tuple[Rule, ...] = tuple(rule for rule in RULES if rule.worker_only)
 GAP_RULES: tuple[Rule, ...] = tuple(rule for rule in RULES if not rule.worker_only)
+#: What the register judges for a worker on a day: the worker-only checks, and the
+#: lapse of a night health assessment.
+REGISTER_RULES: tuple[Rule, ...] = tuple(
+    rule for rule in RULES if rule.worker_only or rule is NIGHT_ASSESSMENT
+)
 
 assert tuple(rule.code for rule in RULES) == CODES
 assert tuple(rule.code for rule in WORKER_RULES) == WORKER_CODES

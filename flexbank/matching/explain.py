@@ -2,8 +2,10 @@
 
 For every worker, the first reason that rules them out counts, in the order of
 section 4: the compliance codes, then ``length``, then the plan-dependent codes judged
-against the final plan (``overlap``, ``rest``, ``working_time``, ``visa_hours``,
-``offered_hours``), then ``double_up`` and ``outcompeted``.
+against the final plan (``overlap``; ``rest`` in /1, ``daily_rest``, ``weekly_rest``
+and ``break`` in /2; ``working_time``, ``visa_hours``, ``offered_hours``),
+then ``double_up`` and ``outcompeted``. The codes and their texts come from
+:mod:`flexbank.reasons`.
 """
 
 from __future__ import annotations
@@ -13,50 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flexbank import reasons
 from flexbank.compliance import CODES
 from flexbank.matching.legality import Roster
 from flexbank.matching.model import Pair
-from flexbank.matching.problem import PLAN_CODES, Problem
-
-SECTION_4_ORDER = (*CODES, *PLAN_CODES)
-
-REASON_TEXT = {
-    "experience": "have under the required UK care experience",
-    "right_to_work": "have no right-to-work check valid for the gap's dates",
-    "dbs": "have no enhanced DBS (adults' barred list) current for the gap",
-    "reg19": "have an incomplete Regulation 19 file",
-    "training": "have mandatory training missing or expired by the gap",
-    "age": "are under the minimum age on the gap's date",
-    "skill": "lack a required skill",
-    "gender": "do not match the carer gender required",
-    "excluded": "are excluded by the provider or client",
-    "short_visit": "do not know the client (short calls go only to known carers)",
-    "distance": "live beyond their travel limit",
-    "availability": "are not available for the whole engagement",
-    "length": "cannot work an engagement this long (over the maximum engagement length)",
-    "overlap": "are busy then (other work, with travel time)",
-    "rest": "would break daily or weekly rest",
-    "working_time": "would go over the 48-hour average",
-    "visa_hours": "would go over their visa's weekly hour limit",
-    "offered_hours": "would go over the hours they offered this week",
-    "double_up": "could not be paired with enough others at one start time",
-    "outcompeted": "are eligible and free but placed on a better gap",
-}
+from flexbank.matching.problem import Problem
 
 
-# The same reasons for one worker (plan-dependent codes; compliance codes use the
-# compliance module's own message).
-WORKER_TEXT = {
-    "length": "cannot work an engagement this long (over the maximum engagement length)",
-    "overlap": "is busy then (other work, with travel time)",
-    "rest": "would break daily or weekly rest",
-    "working_time": "would go over the 48-hour average",
-    "visa_hours": "would go over their visa's weekly hour limit",
-    "offered_hours": "would go over the hours they offered that week",
-    "double_up": "is free, but not enough workers are free at one start time",
-    "outcompeted": "is eligible and free but placed on a better gap",
-    "availability": "is not available for the whole engagement",
-}
+def section_4_order(problem: Problem) -> tuple[str, ...]:
+    """The codes of the problem's format version, in rules.md section 4 order."""
+    return reasons.section_4_order(problem.version)
 
 
 @dataclass(frozen=True)
@@ -128,7 +96,7 @@ class Explainer:
             busy = self.busy_with(w, g)
             if busy:
                 return f"{self.problem.workers[w].id} is busy then: {'; '.join(busy)}"
-        return f"{self.problem.workers[w].id} {WORKER_TEXT.get(code, code)}"
+        return f"{self.problem.workers[w].id} {reasons.one(code)}"
 
     def busy_with(self, w: int, g: int) -> list[str]:
         """The engagements of worker ``w`` that leave no room for gap ``g`` (with travel)."""
@@ -168,9 +136,10 @@ class Explainer:
         for worker in self.problem.workers:
             if worker.index not in on_gap:
                 counts[self.first_code(worker.index, g)] += 1
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], SECTION_4_ORDER.index(kv[0])))
-        return [(code, n, f"{n} worker(s) {REASON_TEXT[code]}") for code, n in ordered]
+        order = section_4_order(self.problem)
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], order.index(kv[0])))
+        return [(code, n, f"{n} worker(s) {reasons.many(code)}") for code, n in ordered]
 
 
 def reason_phrase(code: str) -> str:
-    return REASON_TEXT.get(code, code)
+    return reasons.many(code)

@@ -30,17 +30,20 @@ Conventions (rules.md):
 
 from __future__ import annotations
 
-import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from types import MappingProxyType
 
-from flexbank.matching.problem import Problem
+from flexbank import reasons
+from flexbank.matching.problem import Problem, WeekTable
 
-#: The codes :meth:`Roster.blocking_rule` can give, in the order they are judged.
-RULE_CODES: tuple[str, ...] = ("overlap", "rest", "working_time", "visa_hours", "offered_hours")
-_CODE_ORDER = {code: i for i, code in enumerate(RULE_CODES)}
+#: The codes :meth:`Roster.blocking_rule` gives for a version 1 problem, in the order
+#: they are judged (a version 2 problem gives :data:`flexbank.reasons.ROSTER_CODES`).
+RULE_CODES: tuple[str, ...] = tuple(
+    dict.fromkeys(reasons.in_version(c, 1) for c in reasons.ROSTER_CODES)
+)
 
 #: Slack for comparisons against limits given in (possibly fractional) hours.
 EPS = 1e-6
@@ -48,70 +51,70 @@ EPS = 1e-6
 _EMPTY: Mapping[int, int] = MappingProxyType({})
 
 
-class WeekTable:
-    """Local week boundaries in minutes, looked up by bisection (built once per problem)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        margin = problem.policy.wtd_reference_weeks + 2
-        self.lo = -margin
-        self.starts: list[int] = []  # starts[k - lo]; the last item is the end of the table
-        self._build(self.lo, problem.last_week + margin)
-
-    def _build(self, lo: int, hi: int) -> None:
-        self.lo = lo
-        self.starts = [self.problem.week(k).start for k in range(lo, hi + 1)]
-        self.starts.append(self.problem.week(hi).end)
-
-    @property
-    def hi(self) -> int:
-        return self.lo + len(self.starts) - 2
-
-    def index(self, minute: int) -> int:
-        """The week holding ``minute``."""
-        starts = self.starts
-        if starts[0] <= minute < starts[-1]:
-            return self.lo + bisect_right(starts, minute) - 1
-        week = self.problem.week_of(minute)
-        self._build(min(self.lo, week - 1), max(self.hi, week + 1))
-        return week
-
-    def bounds(self, week: int) -> tuple[int, int]:
-        if not self.lo <= week <= self.hi:
-            self._build(min(self.lo, week - 1), max(self.hi, week + 1))
-        i = week - self.lo
-        return self.starts[i], self.starts[i + 1]
-
-    def split(self, start: int, end: int) -> list[tuple[int, int]]:
-        """Minutes of ``[start, end)`` in each week, as (week, minutes)."""
-        if end <= start:
-            return []
-        week = self.index(start)
-        pieces = []
-        cursor = start
-        while cursor < end:
-            week_end = self.bounds(week)[1]
-            piece_end = min(end, week_end)
-            pieces.append((week, piece_end - cursor))
-            cursor = piece_end
-            week += 1
-        return pieces
-
-
-_TABLES: weakref.WeakKeyDictionary[Problem, WeekTable] = weakref.WeakKeyDictionary()
-
-
 def week_table(problem: Problem) -> WeekTable:
-    """The (cached) week table of a problem."""
-    table = _TABLES.get(problem)
-    if table is None:
-        table = _TABLES[problem] = WeekTable(problem)
-    return table
+    """The problem's week table (one splitter shared with the model)."""
+    return problem.weeks
 
 
 def _add(target: dict[int, float], pieces: Iterable[tuple[int, int]], sign: int = 1) -> None:
     for week, amount in pieces:
         target[week] = target.get(week, 0) + sign * amount
+
+
+@dataclass
+class Insertion:
+    """A gap a worker would take at ``s``: where it falls, and the duty period (old
+    positions ``a..j-1``, from ``first`` to ``run``) it would join."""
+
+    gap: int
+    s: int
+    e: int
+    loc: int
+    i: int
+    a: int
+    j: int
+    first: int
+    run: int
+    pieces: list[tuple[int, int]]
+    deltas: tuple[dict[int, float], dict[int, float]] | None = None
+
+
+class WholeRoster:
+    """A roster's engagements with their duty periods and weekly totals, recomputed from
+    scratch (the reference :meth:`Roster.violations` judges)."""
+
+    def __init__(self, roster: Roster, items: list[tuple[int, int, int | None, int, bool]]) -> None:
+        self.items = items
+        n = len(items)
+        split = roster._weeks.split
+        self.is_assigned = [item[3] >= 0 for item in items]
+        self.located = [i for i in range(n) if items[i][2] is not None]
+        self.periods = roster._periods(items)
+        period_of = {i: k for k, members in enumerate(self.periods) for i in members}
+        self.held: set[int] = set()
+        for i in range(n):
+            if self.is_assigned[i]:
+                self.held.update(week for week, _ in split(items[i][0], items[i][1]))
+        outside = roster._outside_main
+        self.work: dict[int, float] = {}
+        self.cover: dict[int, float] = {}
+        self.assigned_week: dict[int, float] = {}
+        for i, (s, e, _, _, main) in enumerate(items):
+            pieces = split(s, e)
+            _add(self.work, pieces)
+            if not (outside and main):
+                _add(self.cover, pieces)
+            if self.is_assigned[i]:
+                _add(self.assigned_week, pieces)
+        for x, y in pairwise(self.located):
+            if period_of[x] != period_of[y]:
+                continue
+            t = roster._travel(items[x][2], items[y][2])
+            if t > 0:
+                pieces = split(items[y][0] - t, items[y][0])
+                _add(self.work, pieces)
+                if not (outside and items[y][4]):
+                    _add(self.cover, pieces)
 
 
 class Roster:
@@ -128,13 +131,31 @@ class Roster:
         self.worker = worker
         self.slot = problem.workers[worker]
         self._weeks = week_table(problem)
-        policy = problem.policy
-        self._rest = round(policy.daily_rest_hours * 60)
-        self._span = round(policy.max_duty_span_hours * 60)
-        self._weekly_rest = round(policy.weekly_rest_hours * 60)
-        self._ref = policy.wtd_reference_weeks
-        self._wtd_limit = policy.wtd_limit_minutes
+        limits = problem.limits
+        self._rest = limits.daily_rest
+        self._span = limits.duty_span
+        self._weekly_rest = limits.weekly_rest
+        self._ref = limits.reference_weeks
+        self._wtd_limit = limits.wtd_window
+        self._v2 = problem.version >= 2
+        self._break_idle = limits.break_idle
+        self._break_after = limits.break_after
         self._outside_main = self.slot.visa_scope == "outside_main_job"
+        version = problem.version
+        self._codes = {c: reasons.in_version(c, version) for c in reasons.ROSTER_CODES}
+        self._order = {self._codes[c]: k for k, c in enumerate(reasons.ROSTER_CODES)}
+        #: rules 5, 7, 8, (12), 9, 10, 11 in the order of rules.md section 4
+        self._rules = [
+            self.rule_5_overlap,
+            self.rule_7_daily_rest,
+            self.rule_8_weekly_rest,
+            *([self.rule_12_break] if self._v2 else []),
+            self.rule_9_working_time,
+            self.rule_10_visa_hours,
+            self.rule_11_offered_hours,
+        ]
+        if self._v2:
+            self.later_windows = True  # rules.md /2 rule 9: windows ending after it bind too
         self.assigned: dict[int, int] = dict(assigned)
         self._rebuild()
 
@@ -213,6 +234,12 @@ class Roster:
         for k in range(self._plo, max(self._last_week, 0) + 1):
             pref.append(pref[-1] + self._wtd_week(k))
         self._free_cache: dict[int, list[tuple[int, int]]] = {}
+        # rule 9b (/2): the weeks a night engagement reaches
+        self._night_weeks: set[int] = set()
+        if self._v2:
+            for i in range(n):
+                if self.problem.night(S[i], E[i]):
+                    self._night_weeks.update(week for week, _ in split(S[i], E[i]))
 
     def _wtd_week(self, week: int) -> float:
         if week < 0:
@@ -255,79 +282,129 @@ class Roster:
     # -------------------------------------------------------------- queries
 
     def blocking_rule(self, gap: int, start: int) -> str | None:
-        """None if adding ``gap`` at ``start`` keeps rules 5 and 7-11 for this worker, else
-        the first broken code in :data:`RULE_CODES` order.
+        """None if adding ``gap`` at ``start`` keeps rules 5, 7-11 (and 12 in /2) for this
+        worker, else the first broken code in rules.md section 4 order.
 
         Only the engagements, duty period and weeks the new engagement touches are
         examined: the rest of the roster is taken to keep the rules already.
         """
         if gap in self.assigned:
             raise ValueError(f"gap {gap} is already assigned to worker {self.worker}")
+        new = self._insertion(gap, start)
+        for rule in self._rules:
+            code = rule(new)
+            if code is not None:
+                return code
+        return None
+
+    def _insertion(self, gap: int, start: int) -> Insertion:
+        """The new engagement and the duty period it would join (rule 7's walk)."""
         slot_gap = self.problem.gaps[gap]
-        s = start
-        e = start + slot_gap.length
-        loc = slot_gap.location
-        S, E, L, pm = self._S, self._E, self._L, self._pm
+        s, e = start, start + slot_gap.length
+        S, E, pm = self._S, self._E, self._pm
         n = len(S)
         i = bisect_left(S, s)
-
-        # rule 5: no overlap, with travel
-        if (i > 0 and pm[i - 1] > s) or (i < n and S[i] < e):
-            return "overlap"
-        p = self._lp[i]
-        if p >= 0 and s - E[p] < self._travel(L[p], loc):
-            return "overlap"
-        q = self._nl[i]
-        if q < n and S[q] - e < self._travel(loc, L[q]):
-            return "overlap"
-
-        # rule 7: the duty period the engagement joins (and may merge with the next)
         rest = self._rest
         if i > 0 and s < pm[i - 1] + rest:
-            a = self._P[i - 1]
-            first = S[a]
-            run = max(pm[i - 1], e)
+            a, first, run = self._P[i - 1], S[self._P[i - 1]], max(pm[i - 1], e)
         else:
-            a = i
-            first = s
-            run = e
+            a, first, run = i, s, e
         j = i
         while j < n and S[j] < run + rest:
             if E[j] > run:
                 run = E[j]
             j += 1
-        if run - first > self._span:
-            return "rest"
+        pieces = self._weeks.split(s, e)
+        return Insertion(gap, s, e, slot_gap.location, i, a, j, first, run, pieces)
 
-        # rule 8: weekly rest in the weeks the engagement lies in
-        split = self._weeks.split
-        pieces = split(s, e)
-        need = self._weekly_rest
-        for week, _ in pieces:
+    # One method per rule: each returns its code when the new engagement breaks it.
+
+    def rule_5_overlap(self, new: Insertion) -> str | None:
+        """Rule 5: no overlap, and travel between consecutive located engagements."""
+        S, E, L, pm = self._S, self._E, self._L, self._pm
+        n, i, s, e = len(S), new.i, new.s, new.e
+        if (i > 0 and pm[i - 1] > s) or (i < n and S[i] < e):
+            return self._codes["overlap"]
+        p = self._lp[i]
+        if p >= 0 and s - E[p] < self._travel(L[p], new.loc):
+            return self._codes["overlap"]
+        q = self._nl[i]
+        if q < n and S[q] - e < self._travel(new.loc, L[q]):
+            return self._codes["overlap"]
+        return None
+
+    def rule_7_daily_rest(self, new: Insertion) -> str | None:
+        """Rule 7: the duty period the engagement joins (and may merge) spans at most 13 h."""
+        return self._codes["daily_rest"] if new.run - new.first > self._span else None
+
+    def rule_8_weekly_rest(self, new: Insertion) -> str | None:
+        """Rule 8: each week the engagement lies in keeps an unbroken weekly rest."""
+        s, e = new.s, new.e
+        for week, _ in new.pieces:
             for fa, fb in self._free(week):
                 longest = fb - fa if (fb <= s or fa >= e) else max(s - fa, fb - e)
-                if longest >= need:
+                if longest >= self._weekly_rest:
                     break
             else:
-                return "rest"
+                return self._codes["weekly_rest"]
+        return None
 
-        slot = self.slot
-        check_wtd = not slot.wtd_opt_out
-        check_visa = slot.visa_limit_minutes is not None
-        if check_wtd or check_visa:
-            d_work, d_cover = self._delta(s, e, loc, i, a, j, pieces)
-            weeks = {week for week, _ in pieces}
-            if check_wtd and self._wtd_broken(d_work, weeks):
-                return "working_time"
-            if check_visa and self._visa_broken(d_cover, weeks):
-                return "visa_hours"
+    def rule_12_break(self, new: Insertion) -> str | None:
+        """Rule 12 (/2): in the duty period the engagement joins, no stretch of two or
+        more engagements with idle times under ``break_minutes`` spans over 6 hours."""
+        S, E, L = self._S, self._E, self._L
+        items = [(S[x], E[x], L[x]) for x in range(new.a, new.i)]
+        items.append((new.s, new.e, new.loc))
+        items += [(S[x], E[x], L[x]) for x in range(new.i, new.j)]
+        return self._codes["break"] if self._break_broken(items) else None
 
-        # rule 11: offered hours
-        offered = slot.offered_minutes + EPS
+    def _break_broken(self, period: Sequence[tuple[int, int, int | None]]) -> bool:
+        """Whether one duty period's engagements (by start) break rule 12."""
+        stretch_start, stretch_size, latest = 0, 0, 0
+        previous_place: int | None = None
+        for start, end, place in period:
+            lead = self._travel(previous_place, place) if place is not None else 0
+            if stretch_size and start - latest - lead < self._break_idle:
+                stretch_size += 1
+            else:
+                stretch_start, stretch_size = start, 1
+            latest = max(latest, end) if stretch_size > 1 else end
+            if stretch_size > 1 and latest - stretch_start > self._break_after:
+                return True
+            if place is not None:
+                previous_place = place
+        return False
+
+    def _deltas(self, new: Insertion) -> tuple[dict[int, float], dict[int, float]]:
+        if new.deltas is None:
+            new.deltas = self._delta(new.s, new.e, new.loc, new.i, new.a, new.j, new.pieces)
+        return new.deltas
+
+    def rule_9_working_time(self, new: Insertion) -> str | None:
+        """Rule 9 (and 9b in /2): the 48-hour average over the binding windows."""
+        night = self._v2 and (bool(self._night_weeks) or self.problem.night(new.s, new.e))
+        if self.slot.wtd_opt_out and not night:
+            return None
+        d_work, _ = self._deltas(new)
+        new_night = self._v2 and self.problem.night(new.s, new.e)
+        broken = self._wtd_broken(d_work, {w for w, _ in new.pieces}, new_night)
+        return self._codes["working_time"] if broken else None
+
+    def rule_10_visa_hours(self, new: Insertion) -> str | None:
+        """Rule 10: a visa's weekly hour limit, by scope, outside lifted weeks."""
+        if self.slot.visa_limit_minutes is None:
+            return None
+        _, d_cover = self._deltas(new)
+        broken = self._visa_broken(d_cover, {w for w, _ in new.pieces})
+        return self._codes["visa_hours"] if broken else None
+
+    def rule_11_offered_hours(self, new: Insertion) -> str | None:
+        """Rule 11: assigned engagement minutes per week within the offered hours."""
+        offered = self.slot.offered_minutes + EPS
         have = self._assigned_week
-        for week, amount in pieces:
+        for week, amount in new.pieces:
             if have.get(week, 0) + amount > offered:
-                return "offered_hours"
+                return self._codes["offered_hours"]
         return None
 
     def _delta(
@@ -389,25 +466,38 @@ class Roster:
             return self._holds(week, new_weeks)
         return any(self._holds(k, new_weeks) for k in range(week - self._ref + 1, week + 1))
 
-    def _wtd_broken(self, d_work: dict[int, float], new_weeks: set[int]) -> bool:
+    def _night_in(self, week: int, new_weeks: set[int], new_night: bool) -> bool:
+        """Rule 9b: a night engagement has time in the window ending at ``week``."""
+        window = range(week - self._ref + 1, week + 1)
+        return any(k in self._night_weeks or (new_night and k in new_weeks) for k in window)
+
+    def _wtd_broken(
+        self, d_work: dict[int, float], new_weeks: set[int], new_night: bool = False
+    ) -> bool:
         """Rule 9 for every binding window that the new engagement changes or binds."""
         ref = self._ref
-        limit = self._wtd_limit + EPS
         changes = [(w, d) for w, d in d_work.items() if w >= 0 and d != 0]
         grown = [w for w, d in changes if d > 0] + list(new_weeks)
         if not grown:
             return False
-        last = max(self._last_week, *grown)
         lo = min(grown)
-        hi = min(max(grown) + ref - 1, last)
+        hi = (
+            max(grown) + ref - 1
+            if self._v2
+            else min(max(grown) + ref - 1, max(self._last_week, *grown))
+        )
+        opted_out = self.slot.wtd_opt_out
         for k in range(lo, hi + 1):
             if not self._wtd_binds(k, new_weeks):
                 continue
-            total = self._wsum(k - ref + 1, k)
+            if opted_out and not self._night_in(k, new_weeks, new_night):
+                continue
+            first, limit = self.problem.window(self.slot, k)
+            total = self._wsum(first, k)
             for w, d in changes:
-                if k - ref < w <= k:
+                if first <= w <= k:
                     total += d
-            if total > limit:
+            if total > limit + EPS:
                 return True
         return False
 
@@ -441,7 +531,8 @@ class Roster:
             first = bisect_left(S, lo - self._maxlen - self._rest - 24 * 60)
             last = bisect_right(S, hi)
             for x in range(first, last):
-                for p in (E[x] + self._travel(L[x], loc), E[x] + self._rest):
+                lead = E[x] + self._travel(L[x], loc)
+                for p in (lead, E[x] + self._rest, lead + self._break_idle):
                     if lo < p <= hi:
                         points.add(p)
             week = self._weeks.index(lo)
@@ -467,7 +558,7 @@ class Roster:
             found = self.blocking_rule(gap, start)
             if found is None:
                 return start, None
-            if code is None or _CODE_ORDER[found] > _CODE_ORDER[code]:
+            if code is None or self._order[found] > self._order[code]:
                 code = found
         return None, code
 
@@ -512,98 +603,101 @@ class Roster:
         return periods
 
     def violations(self) -> list[str]:
-        """The codes (in :data:`RULE_CODES` order) of the rules the current roster breaks,
-        judged from scratch for the duty periods and weeks that hold an assignment."""
-        items = self._engagements()
-        n = len(items)
-        split = self._weeks.split
-        broken: set[str] = set()
-        is_assigned = [item[3] >= 0 for item in items]
-        located = [i for i in range(n) if items[i][2] is not None]
+        """The codes (in section 4 order) of the rules the current roster breaks, judged
+        from scratch, one method per rule, for the duty periods, weeks and windows that
+        hold an assignment."""
+        whole = WholeRoster(self, self._engagements())
+        checks = [
+            ("overlap", self.all_5_overlap),
+            ("daily_rest", self.all_7_daily_rest),
+            ("weekly_rest", self.all_8_weekly_rest),
+            *([("break", self.all_12_break)] if self._v2 else []),
+            ("working_time", self.all_9_working_time),
+            ("visa_hours", self.all_10_visa_hours),
+            ("offered_hours", self.all_11_offered_hours),
+        ]
+        return list(dict.fromkeys(self._codes[code] for code, check in checks if check(whole)))
 
-        # rule 5
-        for x in range(n):
-            for y in range(x + 1, n):
-                if not (is_assigned[x] or is_assigned[y]):
-                    continue
-                if items[y][0] < items[x][1] and items[x][0] < items[y][1]:
-                    broken.add("overlap")
-        for x, y in pairwise(located):
-            if is_assigned[x] or is_assigned[y]:
-                gap_minutes = items[y][0] - items[x][1]
-                if gap_minutes < self._travel(items[x][2], items[y][2]):
-                    broken.add("overlap")
+    def all_5_overlap(self, r: WholeRoster) -> bool:
+        items, assigned = r.items, r.is_assigned
+        for x in range(len(items)):
+            for y in range(x + 1, len(items)):
+                if (
+                    (assigned[x] or assigned[y])
+                    and items[y][0] < items[x][1]
+                    and (items[x][0] < items[y][1])
+                ):
+                    return True
+        for x, y in pairwise(r.located):
+            if (assigned[x] or assigned[y]) and items[y][0] - items[x][1] < self._travel(
+                items[x][2], items[y][2]
+            ):
+                return True
+        return False
 
-        # rule 7
-        periods = self._periods(items)
-        period_of = {}
-        for number, members in enumerate(periods):
-            for i in members:
-                period_of[i] = number
-            if any(is_assigned[i] for i in members):
-                span = max(items[i][1] for i in members) - items[members[0]][0]
-                if span > self._span:
-                    broken.add("rest")
+    def all_7_daily_rest(self, r: WholeRoster) -> bool:
+        items = r.items
+        for members in r.periods:
+            span = max(items[i][1] for i in members) - items[members[0]][0]
+            if span > self._span and any(r.is_assigned[i] for i in members):
+                return True
+        return False
 
-        # rule 8
-        held: set[int] = set()
-        for i in range(n):
-            if is_assigned[i]:
-                held.update(week for week, _ in split(items[i][0], items[i][1]))
-        for week in held:
+    def all_8_weekly_rest(self, r: WholeRoster) -> bool:
+        for week in r.held:
             ws, we = self._weeks.bounds(week)
-            busy = sorted((max(s, ws), min(e, we)) for s, e, *_ in items if s < we and e > ws)
+            busy = sorted((max(s, ws), min(e, we)) for s, e, *_ in r.items if s < we and e > ws)
             longest = 0
             cursor = ws
             for s, e in busy:
                 longest = max(longest, s - cursor)
                 cursor = max(cursor, e)
-            longest = max(longest, we - cursor)
-            if longest < self._weekly_rest:
-                broken.add("rest")
+            if max(longest, we - cursor) < self._weekly_rest:
+                return True
+        return False
 
-        # rules 9-11: weekly working, covered and assigned time
-        work: dict[int, float] = {}
-        cover: dict[int, float] = {}
-        assigned: dict[int, float] = {}
-        for i, (s, e, _, _, main) in enumerate(items):
-            pieces = split(s, e)
-            _add(work, pieces)
-            if not (self._outside_main and main):
-                _add(cover, pieces)
-            if is_assigned[i]:
-                _add(assigned, pieces)
-        for x, y in pairwise(located):
-            if period_of[x] != period_of[y]:
-                continue
-            t = self._travel(items[x][2], items[y][2])
-            if t <= 0:
-                continue
-            pieces = split(items[y][0] - t, items[y][0])
-            _add(work, pieces)
-            if not (self._outside_main and items[y][4]):
-                _add(cover, pieces)
+    def all_12_break(self, r: WholeRoster) -> bool:
+        for members in r.periods:
+            if any(r.is_assigned[i] for i in members) and self._break_broken(
+                [r.items[i][:3] for i in members]
+            ):
+                return True
+        return False
+
+    def all_9_working_time(self, r: WholeRoster) -> bool:
         slot = self.slot
-        if not slot.wtd_opt_out:
-            later = range(self._ref) if self.later_windows else range(1)
-            windows = {w + d for w in held for d in later}
-            for k in windows:
-                total = sum(
-                    slot.previous_minutes.get(m, 0) if m < 0 else work.get(m, 0)
-                    for m in range(k - self._ref + 1, k + 1)
-                )
-                if total > self._wtd_limit + EPS:
-                    broken.add("working_time")
-        if slot.visa_limit_minutes is not None:
-            for week in held:
-                if week not in slot.lifted_weeks and cover.get(week, 0) > (
-                    slot.visa_limit_minutes + EPS
-                ):
-                    broken.add("visa_hours")
-        for amount in assigned.values():
-            if amount > slot.offered_minutes + EPS:
-                broken.add("offered_hours")
-        return [code for code in RULE_CODES if code in broken]
+        night: set[int] = set()
+        if self._v2:
+            for s, e, *_ in r.items:
+                if self.problem.night(s, e):
+                    night.update(week for week, _ in self._weeks.split(s, e))
+        if slot.wtd_opt_out and not night:
+            return False
+        later = range(self._ref) if self.later_windows else range(1)
+        for k in {w + d for w in r.held for d in later}:
+            window = range(k - self._ref + 1, k + 1)
+            if slot.wtd_opt_out and not night.intersection(window):
+                continue
+            first, limit = self.problem.window(slot, k)
+            total = sum(
+                slot.previous_minutes.get(m, 0) if m < 0 else r.work.get(m, 0)
+                for m in range(first, k + 1)
+            )
+            if total > limit + EPS:
+                return True
+        return False
+
+    def all_10_visa_hours(self, r: WholeRoster) -> bool:
+        slot = self.slot
+        if slot.visa_limit_minutes is None:
+            return False
+        return any(
+            week not in slot.lifted_weeks and r.cover.get(week, 0) > slot.visa_limit_minutes + EPS
+            for week in r.held
+        )
+
+    def all_11_offered_hours(self, r: WholeRoster) -> bool:
+        return any(v > self.slot.offered_minutes + EPS for v in r.assigned_week.values())
 
     def travel_minutes(self) -> int:
         """rules.md 3.5 travel of this worker: for each duty period that holds an
@@ -623,4 +717,4 @@ class Roster:
         return total
 
 
-__all__ = ["EPS", "RULE_CODES", "Roster", "WeekTable", "week_table"]
+__all__ = ["EPS", "RULE_CODES", "Insertion", "Roster", "WeekTable", "WholeRoster", "week_table"]

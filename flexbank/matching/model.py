@@ -1,7 +1,7 @@
 """The CP-SAT model of rules.md section 2: variables, one method per rule family.
 
 Layout after PyJobShop: the problem data (:mod:`flexbank.matching.problem`) is turned
-into variables (:meth:`MatchModel._variables`), each hard rule family adds its
+into variables (:meth:`MatchModel.timing`), each hard rule family adds its
 constraints in a method named after it, and :meth:`MatchModel.objective_terms` exposes
 the section 3 criteria for the staged solve in :mod:`flexbank.matching.solver`.
 
@@ -45,6 +45,7 @@ class Node:
     length: int
     location: int | None
     main_job: bool = False
+    night: bool = False  # /2: a night engagement at some possible start (rule 9b)
     candidate: Candidate | None = None
     assigned: bool = False  # an assignment (free or fixed), not a commitment
     week_minutes: dict[int, int] = field(default_factory=dict)
@@ -93,20 +94,15 @@ class MatchModel:
     ) -> None:
         self.problem = problem
         self.policy = problem.policy
+        self.limits = problem.limits
         self.model = cp_model.CpModel()
-        gaps = set(scope_gaps) if scope_gaps is not None else None
-        workers = set(scope_workers) if scope_workers is not None else None
-        self.free: list[Candidate] = [
-            c
-            for c in problem.candidates
-            if (gaps is None or c.gap in gaps) and (workers is None or c.worker in workers)
-        ]
+        self.free: list[Candidate] = self.eligible(scope_gaps, scope_workers)
         free_pairs = {(c.worker, c.gap) for c in self.free}
         self.fixed_assignments = {p: s for p, s in current.items() if p not in free_pairs}
         self.current = dict(current)
-        self.rest = round(self.policy.daily_rest_hours * 60)
-        self.span = round(self.policy.max_duty_span_hours * 60)
-        self.weekly_rest = round(self.policy.weekly_rest_hours * 60)
+        self.rest = self.limits.daily_rest
+        self.span = self.limits.duty_span
+        self.weekly_rest = self.limits.weekly_rest
         self.x: dict[Pair, cp_model.IntVar] = {}
         self.start: dict[Pair, Start] = {}
         self.nodes: dict[int, list[Node]] = {}
@@ -119,7 +115,9 @@ class MatchModel:
         self.week_used: dict[tuple[int, int], cp_model.IntVar] = {}
         self.shortfall: dict[tuple[int, int], cp_model.IntVar] = {}
         self.shortfall_sq: dict[tuple[int, int], cp_model.IntVar] = {}
-        self._variables()
+        self.stretch_start: dict[int, dict[int, cp_model.IntVar]] = defaultdict(dict)
+        self.timing()
+        self.length()
         self._workers = sorted({c.worker for c in self.free})
         for w in self._workers:
             self.nodes[w] = self._worker_nodes(w)
@@ -129,14 +127,51 @@ class MatchModel:
             self.no_overlap_with_travel(w)
             self.duty_periods(w)
             self.weekly_rest_rule(w)
+            if problem.version >= 2:
+                self.rest_break(w)
             self.working_time(w)
             self.visa_hours(w)
             self.offered_hours(w)
 
+    # ------------------------------------------------- rules 1, 3, 4, 6: the pairs
+
+    def eligible(
+        self, scope_gaps: Iterable[int] | None, scope_workers: Iterable[int] | None
+    ) -> list[Candidate]:
+        """Rule 1: only candidates (pairs that pass every check of section 1, judged by
+        :mod:`flexbank.compliance` when the problem is built) get a variable."""
+        gaps = set(scope_gaps) if scope_gaps is not None else None
+        workers = set(scope_workers) if scope_workers is not None else None
+        return [
+            c
+            for c in self.problem.candidates
+            if (gaps is None or c.gap in gaps) and (workers is None or c.worker in workers)
+        ]
+
+    def length(self) -> None:
+        """Rule 6: no assignment longer than ``max_engagement_hours`` (such gaps have no
+        candidates; this keeps any that a caller adds out of the plan)."""
+        for (_, g), var in self.x.items():
+            if self.problem.gaps[g].length > self.limits.max_engagement:
+                self.model.add(var == 0)
+
+    def pinned(self, kept: Mapping[Pair, int], fixed_starts: Iterable[Pair]) -> None:
+        """Rule 4: kept pins stay assigned (at their start where the pin gives one)."""
+        exact = set(fixed_starts)
+        for pair, start in kept.items():
+            var = self.x.get(pair)
+            if var is None:
+                continue
+            self.model.add(var == 1)
+            s = self.start[pair]
+            if pair in exact and not isinstance(s, int):
+                self.model.add(s == start)
+
     # ------------------------------------------------------------------ variables
 
-    def _variables(self) -> None:
-        """One literal per free candidate, and its start (a constant when fixed)."""
+    def timing(self) -> None:
+        """Rule 3: one literal per free candidate, and its start inside the gap's allowed
+        starts (a constant when there is one); the end is start plus the gap's length."""
         gap_starts: dict[int, cp_model.IntVar] = {}
         for c in self.free:
             gap = self.problem.gaps[c.gap]
@@ -190,7 +225,16 @@ class MatchModel:
         nodes.sort(key=lambda n: (n.earliest, n.latest, 0 if n.fixed else 1))
         for node in nodes:
             node.week_minutes = self._week_minutes(node)
+            node.night = self._night(node)
         return nodes
+
+    def _night(self, node: Node) -> bool:
+        """A night engagement at some possible start (tried every 15 minutes)."""
+        problem = self.problem
+        if problem.version < 2:
+            return False
+        starts = {*range(node.earliest, node.latest, 15), node.latest}
+        return any(problem.night(s, s + node.length) for s in starts)
 
     def _week_minutes(self, node: Node) -> dict[int, int]:
         """Minutes of a node in each week, the most over its possible starts."""
@@ -353,7 +397,10 @@ class MatchModel:
         nodes = self.nodes[w]
 
         def close() -> None:
-            if period and latest_end is not None and latest_end - first_start > self.span:
+            if not period or latest_end is None:
+                return
+            too_long = latest_end - first_start > self.span
+            if too_long or (self.problem.version >= 2 and self._fixed_break_broken(w, period)):
                 broken.update(period)
 
         for i, node in enumerate(nodes):
@@ -366,6 +413,81 @@ class MatchModel:
             latest_end = max(latest_end, node.latest_end)
         close()
         return broken
+
+    # ------------------------------------------------------- rule 12: rest break
+
+    def rest_break(self, w: int) -> None:
+        """Rule 12 (/2): along each duty period's chain of arcs, an engagement joins the
+        stretch of the one before it when its idle time (less the travel leading to it)
+        is under ``break_minutes``; a stretch of two or more spans at most
+        ``break_after_hours``. ``T[j]`` is the start of the stretch that j ends."""
+        nodes, arcs = self.nodes[w], self.arcs[w]
+        if not arcs:
+            return
+        idle, after = self.limits.break_idle, self.limits.break_after
+        model = self.model
+        joined_in: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for (i, j), arc in arcs.items():
+            a, b = nodes[i], nodes[j]
+            lead = self._lead_travel(w, i, j)
+            if b.earliest - a.latest_end - lead >= idle:
+                continue  # always a break between them
+            if b.latest - a.earliest_end - lead < idle:
+                joined = arc  # never a break between them
+            else:
+                joined = model.new_bool_var(f"joined[{w},{i},{j}]")
+                model.add_implication(joined, arc)
+                model.add(b.start - a.end() >= lead + idle).only_enforce_if([arc, joined.negated()])
+            joined_in[j].append((i, joined))
+        stretch = self.stretch_start[w]
+        for j in sorted({k for pair in arcs for k in pair}):
+            node = nodes[j]
+            stretch[j] = model.new_int_var(node.earliest - after, node.latest, f"T[{w},{j}]")
+        for j, var in stretch.items():
+            node = nodes[j]
+            incoming = joined_in.get(j, [])
+            if not incoming:
+                model.add(var == node.start)
+                continue
+            model.add(var == node.start).only_enforce_if([lit.negated() for _, lit in incoming])
+            for i, lit in incoming:
+                model.add(var == stretch[i]).only_enforce_if(lit)
+                model.add(node.end() - var <= after).only_enforce_if(lit)
+
+    def _lead_travel(self, w: int, i: int, j: int) -> int:
+        """Travel leading to node j after node i in one duty period: from i, or (i has no
+        location) at most the longest from an earlier located node."""
+        nodes = self.nodes[w]
+        b = nodes[j]
+        if b.location is None:
+            return 0
+        worker = self.problem.workers[w]
+        if nodes[i].location is not None:
+            return self._travel(worker, nodes[i], b)
+        earlier = [self._travel(worker, n, b) for n in nodes[:i] if n.location is not None]
+        return max(earlier, default=0)
+
+    def _fixed_break_broken(self, w: int, period: list[int]) -> bool:
+        """Rule 12 among fixed engagements alone (then nothing may join their period)."""
+        nodes = self.nodes[w]
+        worker = self.problem.workers[w]
+        begin, size, latest = 0, 0, 0
+        previous: Node | None = None
+        for i in period:
+            node = nodes[i]
+            lead = 0
+            if previous is not None and node.location is not None:
+                lead = self._travel(worker, previous, node)
+            if size and node.earliest - latest - lead < self.limits.break_idle:
+                size += 1
+            else:
+                begin, size = node.earliest, 1
+            latest = max(latest, node.latest_end) if size > 1 else node.latest_end
+            if size > 1 and latest - begin > self.limits.break_after:
+                return True
+            if node.location is not None:
+                previous = node
+        return False
 
     # -------------------------------------------------------- rule 8: weekly rest
 
@@ -471,18 +593,28 @@ class MatchModel:
         return constant, terms
 
     def working_time(self, w: int) -> None:
-        """Rule 9: 48-hour average over 17 weeks, across all providers."""
+        """Rule 9: 48-hour average over 17 weeks, across all providers.
+
+        Version 1: the window ending at each week that holds an assignment. Version 2:
+        every window that contains such a week (also those ending up to 16 weeks after
+        it), a new starter's windows cut at the week of ``employment_start``, and (9b) a
+        night worker's windows bind despite ``wtd_opt_out``.
+        """
         worker = self.problem.workers[w]
-        if worker.wtd_opt_out:
+        v2 = self.problem.version >= 2
+        nodes = self.nodes[w]
+        night_nodes = [n for n in nodes if n.night] if v2 else []
+        if worker.wtd_opt_out and not night_nodes:
             return
-        limit = self.policy.wtd_limit_minutes
-        reference = self.policy.wtd_reference_weeks
+        reference = self.limits.reference_weeks
         weeks = self._weeks_with_candidates(w)
         if not weeks:
             return
-        per_week = {wk: self._working_terms(w, wk) for wk in range(0, weeks[-1] + 1)}
-        for week in weeks:
-            window = range(week - reference + 1, week + 1)
+        ends = sorted({k + d for k in weeks for d in range(reference)}) if v2 else weeks
+        per_week = {wk: self._working_terms(w, wk) for wk in range(0, ends[-1] + 1)}
+        for week in ends:
+            first, limit = self.problem.window(worker, week)
+            window = range(first, week + 1)
             constant = sum(worker.previous_minutes.get(v, 0.0) for v in window if v < 0)
             constant += sum(per_week[v][0] for v in window if v >= 0)
             terms = [t for v in window if v >= 0 for t in per_week[v][1]]
@@ -490,8 +622,44 @@ class MatchModel:
             bound = sum(self.problem.week(v).end - self.problem.week(v).start for v in window)
             if constant + bound <= limit:
                 continue
-            used = self._week_used(w, week)
-            self._enforce(sum(terms) <= room, used)
+            full = range(week - reference + 1, week + 1)
+            used = self._any_week_used(w, list(full)) if v2 else self._week_used(w, week)
+            conditions = [used]
+            if worker.wtd_opt_out:
+                night = self._night_in(w, night_nodes, full)
+                if night is False:
+                    continue
+                conditions.append(night)
+            self._enforce(sum(terms) <= room, *conditions)
+
+    def _any_week_used(self, w: int, weeks: list[int]) -> Literal:
+        """Whether any of ``weeks`` holds an assignment (a literal, or a constant)."""
+        used = [self._week_used(w, k) for k in weeks if self._has_assigned(w, k)]
+        if any(u is True for u in used):
+            return True
+        if not used:
+            return False
+        if len(used) == 1:
+            return used[0]
+        any_used = self.model.new_bool_var(f"window_used[{w},{weeks[-1]}]")
+        self.model.add_max_equality(any_used, used)
+        return any_used
+
+    def _has_assigned(self, w: int, week: int) -> bool:
+        return any(n.assigned and week in n.week_minutes for n in self.nodes[w])
+
+    def _night_in(self, w: int, night_nodes: list[Node], window: range) -> Literal:
+        """Rule 9b: a night engagement has time in the window (a literal, or a constant)."""
+        inside = [n for n in night_nodes if any(k in window for k in n.week_minutes)]
+        if any(n.fixed for n in inside):
+            return True
+        if not inside:
+            return False
+        if len(inside) == 1:
+            return inside[0].present
+        night = self.model.new_bool_var(f"night[{w},{window[-1]}]")
+        self.model.add_max_equality(night, [n.present for n in inside])
+        return night
 
     def visa_hours(self, w: int) -> None:
         """Rule 10: a visa's weekly hour limit, by scope, outside lifted weeks."""

@@ -1,4 +1,5 @@
-"""From a scenario to a ``flexbank.plan/1``: pins, the optimiser, reasons, metrics."""
+"""From a scenario to a plan of its version (``flexbank.plan/1`` or ``/2``): pins, the
+optimiser, reasons, metrics."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flexbank.matching.model import Pair
 from flexbank.matching.problem import Problem, hours
 from flexbank.matching.solver import Outcome, ProgressHook, optimise, quality_key
 from flexbank.models import (
+    PLAN_FORMATS,
     PRIORITIES,
     Assignment,
     HoursByPriority,
@@ -115,7 +117,7 @@ def build_plan(
         )
     ]
     return Plan(
-        format="flexbank.plan/1",
+        format=PLAN_FORMATS[problem.version],
         scenario=problem.scenario.name,
         status="optimal" if outcome.optimal else "feasible",
         assignments=assignments,

@@ -19,11 +19,12 @@ from functools import cached_property
 
 import numpy as np
 
+from flexbank import reasons
 from flexbank.compliance import Compliance
-from flexbank.geo import travel_minutes, within_km
+from flexbank.geo import approx_km, travel_minutes, within_km
 from flexbank.index import ScenarioIndex
 from flexbank.models import PRIORITIES, Gap, Location, Priority, Scenario, TravelMode, Worker
-from flexbank.timeline import local_date, minutes, week_bounds, week_monday
+from flexbank.timeline import local_date, minutes, night_minutes, week_bounds, week_monday
 
 #: The optimiser considers at most this many eligible workers per routine gap per
 #: headcount: those who know the client or provider first, then the nearest. Everyone
@@ -36,17 +37,9 @@ PRESSING: frozenset[str] = frozenset({"emergency", "urgent"})
 
 PRIORITY_RANK: dict[Priority, int] = {p: i for i, p in enumerate(PRIORITIES)}
 
-# rules.md section 4: the order in which reasons for an unfilled gap are judged.
-PLAN_CODES = (
-    "length",
-    "overlap",
-    "rest",
-    "working_time",
-    "visa_hours",
-    "offered_hours",
-    "double_up",
-    "outcompeted",
-)
+#: rules.md section 4 (version 1): the plan codes after the compliance ones; a
+#: problem's own list, by its version, is :attr:`Problem.plan_codes`.
+PLAN_CODES = reasons.plan_codes(1)
 
 
 @dataclass(frozen=True)
@@ -95,6 +88,7 @@ class WorkerSlot:
     visa_scope: str
     lifted_weeks: frozenset[int]  # week indices where the visa limit does not apply
     previous_minutes: dict[int, float]  # week index (negative) -> working minutes
+    starter_week: int | None = None  # /2: the week of employment_start (reg 4(4))
     target_minutes: dict[int, float] = field(default_factory=dict)  # fairness target per week
 
 
@@ -126,6 +120,57 @@ class Week:
     monday: dt.date
 
 
+class WeekTable:
+    """Local week boundaries in minutes, looked up by bisection (built once per problem):
+    the one week splitter of the model and the roster rules."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        margin = problem.policy.wtd_reference_weeks + 2
+        self.lo = -margin
+        self.starts: list[int] = []  # starts[k - lo]; the last item is the end of the table
+        self._build(self.lo, problem.last_week + margin)
+
+    def _build(self, lo: int, hi: int) -> None:
+        self.lo = lo
+        self.starts = [self.problem.week(k).start for k in range(lo, hi + 1)]
+        self.starts.append(self.problem.week(hi).end)
+
+    @property
+    def hi(self) -> int:
+        return self.lo + len(self.starts) - 2
+
+    def index(self, minute: int) -> int:
+        """The week holding ``minute``."""
+        starts = self.starts
+        if starts[0] <= minute < starts[-1]:
+            return self.lo + bisect_right(starts, minute) - 1
+        week = self.problem.week_of(minute)
+        self._build(min(self.lo, week - 1), max(self.hi, week + 1))
+        return week
+
+    def bounds(self, week: int) -> tuple[int, int]:
+        if not self.lo <= week <= self.hi:
+            self._build(min(self.lo, week - 1), max(self.hi, week + 1))
+        i = week - self.lo
+        return self.starts[i], self.starts[i + 1]
+
+    def split(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Minutes of ``[start, end)`` in each week, as (week, minutes)."""
+        if end <= start:
+            return []
+        week = self.index(start)
+        pieces = []
+        cursor = start
+        while cursor < end:
+            week_end = self.bounds(week)[1]
+            piece_end = min(end, week_end)
+            pieces.append((week, piece_end - cursor))
+            cursor = piece_end
+            week += 1
+        return pieces
+
+
 class Problem:
     """One scenario prepared for matching."""
 
@@ -141,6 +186,9 @@ class Problem:
         self.capped: set[int] = set()
         self.index = ScenarioIndex(scenario)
         self.policy = self.index.policy
+        self.limits = self.index.limits
+        self.version = scenario.version
+        self.plan_codes = reasons.plan_codes(self.version)
         self.tz = scenario.timezone
         self.compliance = compliance or Compliance(scenario, self.index)
         self.origin = scenario.horizon.start
@@ -152,7 +200,7 @@ class Problem:
         self.gap_by_id = {g.id: g for g in self.gaps}
         self.workers = [self._worker_slot(i, w) for i, w in enumerate(scenario.workers)]
         self.worker_by_id = {w.id: w for w in self.workers}
-        self.max_engagement = round(self.policy.max_engagement_hours * 60)
+        self.max_engagement = self.limits.max_engagement
 
     # ------------------------------------------------------------------ conversion
 
@@ -200,18 +248,42 @@ class Problem:
             found = cache[index] = Week(index, self.minute(start), self.minute(end), monday)
         return found
 
+    @cached_property
+    def weeks(self) -> WeekTable:
+        return WeekTable(self)
+
     def split_by_week(self, start: int, end: int) -> list[tuple[int, int]]:
         """Minutes of ``[start, end)`` in each week, as (week index, minutes)."""
-        pieces = []
-        week = self.week_of(start)
-        cursor = start
-        while cursor < end:
-            bounds = self.week(week)
-            piece_end = min(end, bounds.end)
-            pieces.append((week, piece_end - cursor))
-            cursor = piece_end
-            week += 1
-        return pieces
+        return self.weeks.split(start, end)
+
+    def window(self, worker: WorkerSlot, week: int) -> tuple[int, float]:
+        """Rule 9's window ending at ``week``: its first counted week and its limit in
+        minutes. A new starter's window (/2, reg 4(4)) keeps only the weeks from the week
+        of ``employment_start`` on, at 48 hours times the weeks kept."""
+        first = week - self.limits.reference_weeks + 1
+        start = worker.starter_week
+        if start is not None and first <= start <= week:
+            return start, self.limits.week_average * (week - start + 1)
+        return first, self.limits.wtd_window
+
+    def night(self, start: int, end: int) -> bool:
+        """Whether an engagement ``[start, end)`` is a night engagement (/2, section 0)."""
+        if self.version < 2:
+            return False
+        key = (start, end)
+        cache: dict[tuple[int, int], bool] = self.__dict__.setdefault("_night_cache", {})
+        found = cache.get(key)
+        if found is None:
+            policy = self.policy
+            night = night_minutes(
+                self.instant(start),
+                self.instant(end),
+                self.tz,
+                policy.night_start,
+                policy.night_end,
+            )
+            found = cache[key] = night >= round(policy.night_min_hours * 60)
+        return found
 
     def fair_target(self, worker: int, week: int) -> int:
         """rules.md 3.6: min(offered, available) minutes of a worker in a week."""
@@ -285,6 +357,11 @@ class Problem:
             visa_scope=rtw.limit_scope,
             lifted_weeks=self._lifted_weeks(worker),
             previous_minutes=previous,
+            starter_week=(
+                (week_monday(worker.employment_start) - self.first_monday).days // 7
+                if self.version >= 2 and worker.employment_start is not None
+                else None
+            ),
         )
 
     def _lifted_weeks(self, worker: Worker) -> frozenset[int]:
@@ -466,8 +543,8 @@ class Screen:
 
     def __init__(self, problem: Problem) -> None:
         workers = problem.scenario.workers
-        self.lat = np.radians([w.home.lat for w in workers])
-        self.lon = np.radians([w.home.lon for w in workers])
+        self.lat = np.array([w.home.lat for w in workers], dtype=float)
+        self.lon = np.array([w.home.lon for w in workers], dtype=float)
         self.limit = np.array([w.max_travel_km for w in workers]) * (1 + 1e-4) + 1e-6
         speeds = problem.policy.speeds_kmh
         self.minutes_per_km = np.array(
@@ -499,12 +576,7 @@ class Screen:
     def survivors(self, gap: GapSlot, skills: Sequence[str]) -> list[tuple[int, float]]:
         """(worker index, approximate home travel minutes) of workers that may qualify."""
         place = self.problem.locations[gap.location]
-        phi = np.radians(place.lat)
-        mid = (self.lat + phi) / 2
-        w = 1 - _E2 * np.sin(mid) ** 2
-        north = _A * (1 - _E2) / (w * np.sqrt(w)) * (phi - self.lat)
-        east = _A / np.sqrt(w) * np.cos(mid) * (np.radians(place.lon) - self.lon)
-        km = np.hypot(north, east)
+        km = approx_km(self.lat, self.lon, place.lat, place.lon, xp=np)
         # beyond 60 km the approximation is not trusted: compliance decides exactly
         ok = (km <= self.limit) | (km > 60)
         required = self._mask(skills)
@@ -517,10 +589,6 @@ class Screen:
         index = np.nonzero(ok)[0]
         minutes = km[index] * self.minutes_per_km[index]
         return list(zip(index.tolist(), minutes.tolist(), strict=True))
-
-
-_A = 6378.137
-_E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)
 
 
 def hours(minutes_: float) -> float:
@@ -539,6 +607,7 @@ __all__ = [
     "GapSlot",
     "Problem",
     "Week",
+    "WeekTable",
     "WorkerSlot",
     "ceil_div",
     "hours",

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
+from flexbank import reasons
 from flexbank.compliance import RULES_BY_CODE
 from flexbank.geo import approx_km
 from flexbank.matching.legality import Roster, week_table
@@ -148,7 +149,7 @@ class Ranker:
             if common is not None:
                 ranges = ((common, common),) if _inside(common, c.starts) else ()
                 if not ranges:
-                    ruled.append((w, "double_up", partial(str, _PLAN_TEXT["double_up"])))
+                    ruled.append((w, "double_up", partial(_plan_text, problem, w, "double_up")))
                     continue
             start, code = roster.first_legal_start(g, ranges)
             if start is None:
@@ -199,34 +200,16 @@ def _reason(
     return "; ".join(parts)
 
 
-_PLAN_TEXT = {
-    "overlap": "busy then: another engagement, or not enough time to travel between them",
-    "double_up": "cannot start at the same time as the other carers on this visit",
-    "availability": "not available for the whole engagement at any allowed start",
-    "length": "the gap is longer than the longest engagement allowed",
-}
-
-
 def _plan_text(problem: Problem, w: int, code: str) -> str:
-    policy = problem.policy
+    """The registry's sentence for a plan code, with this worker's and policy's numbers."""
     worker = problem.workers[w]
-    if code == "rest":
-        return (
-            f"would break rest rules: {policy.daily_rest_hours:g} h between duty periods, "
-            f"duty periods of at most {policy.max_duty_span_hours:g} h, and "
-            f"{policy.weekly_rest_hours:g} h unbroken rest each week"
-        )
-    if code == "working_time":
-        return (
-            f"would take working time over {policy.wtd_average_hours:g} h a week on average "
-            f"over {policy.wtd_reference_weeks} weeks (no opt-out signed)"
-        )
-    if code == "visa_hours":
-        limit = (worker.visa_limit_minutes or 0) / 60
-        return f"would go over the visa's {limit:g}-hour weekly limit"
-    if code == "offered_hours":
-        return f"would go over the {worker.offered_minutes / 60:g} hours a week they offered"
-    return _PLAN_TEXT.get(code, code)
+    params = {
+        **problem.policy.model_dump(),
+        "visa_limit": (worker.visa_limit_minutes or 0) / 60,
+        "offered": worker.offered_minutes / 60,
+    }
+    reason = reasons.BY_CODE.get(code)
+    return reason.describe(params) if reason is not None else code
 
 
 def _compliance_text(problem: Problem, w: int, g: int, code: str) -> str:

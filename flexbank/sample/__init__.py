@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from flexbank.sample.bury import ATTRIBUTION, care_homes, postcodes, source_notes
 from flexbank.sample.generator import DEFAULT_START, Mix, generate, generate_dict
+from flexbank.sample.version2 import add_version_2, as_version_1
 
 __all__ = [
     "ATTRIBUTION",
     "DEFAULT_START",
     "Mix",
+    "add_version_2",
+    "as_version_1",
     "care_homes",
     "generate",
     "generate_dict",

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from flexbank.models import SCENARIO_FORMAT, Scenario
 from flexbank.sample.bury import AREA_NAMES, CareHome, Postcode, care_homes, postcodes
+from flexbank.sample.version2 import add_version_2
 from flexbank.validation import load_scenario
 
 T = TypeVar("T")
@@ -1278,9 +1279,11 @@ def generate_dict(
     days: int = 7,
     as_of: dt.datetime | None = None,
     mix: Mix | None = None,
+    version: int = 1,
 ) -> dict[str, Any]:
     """The scenario as a JSON-ready dict (not validated; see :func:`generate`)."""
-    return _Generator(workers, gaps, seed, start, days, as_of, mix or Mix()).build()
+    data = _Generator(workers, gaps, seed, start, days, as_of, mix or Mix()).build()
+    return add_version_2(data, seed) if version >= 2 else data
 
 
 def generate(
@@ -1291,11 +1294,13 @@ def generate(
     days: int = 7,
     as_of: dt.datetime | None = None,
     mix: Mix | None = None,
+    version: int = 1,
 ) -> Scenario:
-    """A validated sample scenario of Bury's flex bank.
+    """A validated sample scenario of Bury's flex bank (``version`` 2: with the records
+    of :mod:`flexbank.sample.version2`).
 
     ``start`` must be a Monday; the horizon is ``days`` local days from its midnight
     (Europe/London). ``as_of`` defaults to 14:00 local on the day before ``start``.
     The same arguments always give the same scenario.
     """
-    return load_scenario(generate_dict(workers, gaps, seed, start, days, as_of, mix))
+    return load_scenario(generate_dict(workers, gaps, seed, start, days, as_of, mix, version))

@@ -53,7 +53,14 @@ from flexbank.validation import Problem, scenario_problems
 
 RECORDS = ("right_to_work", "dbs", "reg19", "training", "skills", "experience")
 #: fields only a coordinator may change on a worker (the compliance file)
-COMPLIANCE_FIELDS = (*RECORDS, "history", "previous_weekly_hours", "date_of_birth")
+COMPLIANCE_FIELDS = (
+    *RECORDS,
+    "history",
+    "previous_weekly_hours",
+    "date_of_birth",
+    "night_health_assessment",
+    "employment_start",
+)
 
 
 # ------------------------------------------------------------------ providers

@@ -30,6 +30,7 @@ from flexbank.services.contract import (
 from flexbank.web import forms
 from flexbank.web.common import CsrfForm, PageError, Web, duration_text
 from flexbank.web.records import register_of
+from flexbank.web.week_checks import WeekCheck, week_checks
 
 DASHBOARD_DAYS = 7
 ROWS_PER_PRIORITY = 30
@@ -147,7 +148,8 @@ class WeekView:
     wtd_weeks: int
     wtd_limit: float
     wtd_opt_out: bool
-    short_rests: int
+    short_rests: int  # duty periods breaking daily rest (the checker's rule 7)
+    checks: list[WeekCheck] = field(default_factory=list)  # the checker's verdicts
 
 
 def _hours(delta: dt.timedelta) -> float:
@@ -183,8 +185,10 @@ def week_view(
     monday: dt.date,
     tz: str,
     policy: Policy,
+    as_of: dt.datetime | None = None,
 ) -> WeekView:
-    """Bookings, plans and commitments of one local ISO week, with travel and rest."""
+    """Bookings, plans and commitments of one local ISO week, with travel and rest, and
+    the rules the week breaks as the independent checker judges them."""
     week_start, week_end = timeline.week_bounds(monday, tz)
     inside = sorted(
         (e for e in engagements if e.end > week_start and e.start < week_end),
@@ -245,13 +249,8 @@ def week_view(
     flex = bank_hours + planned_hours
     visa_hours = flex + commitment_hours - (main_job_hours if scope == "outside_main_job" else 0)
     weeks = [*worker.previous_weekly_hours, flex + commitment_hours][-policy.wtd_reference_weeks :]
-    short = sum(
-        1
-        for leg in legs
-        if leg.rest_before is not None
-        and dt.timedelta(0) < leg.rest_before < dt.timedelta(hours=policy.daily_rest_hours)
-        and leg.rest_before >= dt.timedelta(hours=3)
-    )
+    checks = week_checks(worker, engagements, monday, tz, as_of or week_start)
+    short = sum(1 for c in checks if c.rule == 7)
     return WeekView(
         monday=monday,
         rows=rows,
@@ -270,6 +269,7 @@ def week_view(
         wtd_limit=policy.wtd_average_hours,
         wtd_opt_out=worker.wtd_opt_out,
         short_rests=short,
+        checks=checks,
     )
 
 
@@ -670,7 +670,7 @@ def register(router: APIRouter, web: Web) -> None:
         worker = bank.get_worker(actor, worker_id)
         monday = timeline.week_monday(parse_day(week, web.today() + dt.timedelta(days=1)))
         engagements = engagements_of(actor, worker, monday, monday + dt.timedelta(days=6))
-        view = week_view(worker, engagements, monday, tz, policy)
+        view = week_view(worker, engagements, monday, tz, policy, web.clock())
         return web.render(
             request,
             "coordinator/week.html",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from flexbank import timeline
 from flexbank.compliance.assess import Compliance
 from flexbank.compliance.register import Register, build_register
-from flexbank.models import Period, Provider, Scenario, Worker
+from flexbank.models import SCENARIO_FORMATS, Period, Provider, Scenario, Worker
 
 
 def compliance_scenario(
@@ -23,8 +23,12 @@ def compliance_scenario(
     today = timeline.local_date(now, tz)
     start = timeline.local_midnight(today, tz)
     end = timeline.local_midnight(today + dt.timedelta(days=max(days, 1)), tz)
+    # contract version 2 once every worker has its records (else version 1, as before)
+    version = 2 if workers and all(w.has_version_2_records for w in workers) else 1
+    if version == 1:
+        workers = [w.as_version_1() for w in workers]
     return Scenario(
-        format="flexbank.scenario/1",
+        format=SCENARIO_FORMATS[version],
         name="bank",
         timezone=tz,
         as_of=now,

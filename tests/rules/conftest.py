@@ -1,0 +1,8 @@
+"""The per-rule tests share tests/rules/cases.py (and the factories one level up)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
