@@ -151,8 +151,10 @@ class StagedSolve:
         solver.parameters.max_presolve_iterations = 1
         if self.workers == 1:
             # deterministic for a seed: stop on deterministic time, not the wall clock
+            # (the wall-clock cap only guards against a runaway; a loaded machine can be
+            # many times slower than deterministic time, so it must never bind first)
             solver.parameters.max_deterministic_time = max(seconds, 0.05)
-            solver.parameters.max_time_in_seconds = max(seconds, 0.05) * 20
+            solver.parameters.max_time_in_seconds = max(seconds, 0.05) * 1000 + 60
 
     def _hint_from_current(self) -> None:
         model = self.mm.model
