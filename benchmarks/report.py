@@ -477,6 +477,48 @@ def _tier_sections(results: dict[str, Any]) -> list[str]:
                 f"{fmt((res.get('reference') or {}).get('violations'))}",
             ]
         )
+    rows3 = []
+    for r in done:
+        res = r["result"]
+        old = res.get("as_version_1")
+        if not old:
+            continue
+        for p in PRIORITIES:
+            new, before = res["solver"]["covered_hours"][p], old["covered_hours"][p]
+            rows3.append(
+                [
+                    run_label(r),
+                    p,
+                    before,
+                    new,
+                    fmt(new - before, 2),
+                    fmt(ratio(new, before), 3),
+                    f"{old['violations_v1']} / {old['violations_v2']}",
+                ]
+            )
+    if rows3:
+        lines += [
+            "## Contract version 2: what the new rules cost",
+            "",
+            "The same sample week solved as version 2 (the tables above) and read as version 1",
+            "(`flexbank.sample.as_version_1`: its version 2 records left out), in the same time.",
+            "*Violations*: the version 1 plan checked against version 1 / against version 2",
+            "(how many version 2 rules a version 1 plan would break).",
+            "",
+            *table(
+                [
+                    "run",
+                    "priority",
+                    "as /1 h",
+                    "as /2 h",
+                    "difference h",
+                    "ratio",
+                    "violations of the /1 plan (/1 / /2)",
+                ],
+                rows3,
+            ),
+            "",
+        ]
     lines += [
         "## 2. Tiers: time, memory, validity",
         "",

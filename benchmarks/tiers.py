@@ -21,7 +21,8 @@ from flexbank.checker import check_plan, quality
 from flexbank.matching import baseline_plan, solve
 from flexbank.matching.rank import rank, ranker_for
 from flexbank.models import PRIORITIES, Plan, Scenario
-from flexbank.sample import generate
+from flexbank.sample import as_version_1, generate_dict
+from flexbank.validation import load_scenario
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,13 @@ class Tier:
     rank_gaps: int = 0  # time rank() on this many gaps (in the first run only)
     reference: bool = False  # also run the plain staged CP-SAT (benchmarks.reference)
     unseen: bool = False  # a week never used while tuning the solver
+    version: int = 2  # the contract version of the sample week
+    as_version_1: bool = False  # also solve the same week read as version 1
 
 
 TIERS: tuple[Tier, ...] = (
-    Tier("borough", "Borough", 60, 400, seed=1, limits=(30.0,), reference=True),
-    Tier("large_borough", "Large borough", 120, 900, seed=2, limits=(60.0,), reference=True),
+    Tier("borough", "Borough", 60, 400, 1, (30.0,), reference=True, as_version_1=True),
+    Tier("large_borough", "Large borough", 120, 900, 2, (60.0,), reference=True, as_version_1=True),
     Tier("city", "City", 400, 3000, seed=3, limits=(120.0,)),
     Tier("city_region", "City region", 1000, 8000, seed=4, limits=(300.0,), rank_gaps=200),
     # weeks whose seeds were never run while the solver was tuned
@@ -105,6 +108,16 @@ def ratio(value: float, reference: float) -> float | None:
     if reference == 0:
         return None if value else 1.0
     return round(value / reference, 4)
+
+
+def old_plan_as(scenario: Scenario, plan: Plan) -> Plan:
+    """A version 1 plan's assignments as a plan of the version 2 reading of its week."""
+    return Plan(
+        format="flexbank.plan/2" if scenario.format.endswith("/2") else plan.format,
+        scenario=scenario.name,
+        status=plan.status,
+        assignments=plan.assignments,
+    )
 
 
 def _checked(scenario: Scenario, plan: Plan) -> dict[str, Any]:
@@ -216,6 +229,7 @@ def run(tier: Tier, limit: float, *, with_rank: bool = False, workers: int = 2) 
         "tier": tier.key,
         "title": tier.title,
         "unseen": tier.unseen,
+        "version": tier.version,
         "workers": tier.workers,
         "gaps": tier.gaps,
         "seed": tier.seed,
@@ -223,7 +237,8 @@ def run(tier: Tier, limit: float, *, with_rank: bool = False, workers: int = 2) 
         "cp_sat_workers": workers,
     }
     clock = time.monotonic()
-    scenario = generate(tier.workers, tier.gaps, seed=tier.seed)
+    raw = generate_dict(tier.workers, tier.gaps, tier.seed, version=tier.version)
+    scenario = load_scenario(raw)
     out["generate_seconds"] = round(time.monotonic() - clock, 3)
 
     clock = time.monotonic()
@@ -281,6 +296,15 @@ def run(tier: Tier, limit: float, *, with_rank: bool = False, workers: int = 2) 
         **_checked(scenario, base),
     }
     out["events"] = events
+    if tier.as_version_1:
+        # contract version 2 against version 1 on the same week: what the new rules cost
+        old = load_scenario(as_version_1(raw))
+        old_plan = solve(old, time_limit=limit, workers=workers)
+        out["as_version_1"] = {
+            "covered_hours": hours_of(old_plan),
+            "violations_v1": len(check_plan(old, old_plan)),
+            "violations_v2": len(check_plan(scenario, old_plan_as(scenario, old_plan))),
+        }
     if tier.reference:
         from benchmarks.reference import staged_cp_sat
 

@@ -209,6 +209,11 @@ def fake_results() -> dict[str, Any]:
         "time_limit": 30.0,
         "solver": solver,
         "baseline": _plan_result({"emergency": 4.0, "urgent": 5.0, "routine": 2.0}),
+        "as_version_1": {
+            "covered_hours": {"emergency": 4.0, "urgent": 7.0, "routine": 1.0},
+            "violations_v1": 0,
+            "violations_v2": 2,
+        },
         "reference": {
             "covered_hours": {"emergency": 4.0, "urgent": 5.5, "routine": 3.0},
             "key": [4.0, 5.5, 3.0, 0, -10, -5],
@@ -279,6 +284,7 @@ def test_render_on_a_tiny_fake_result() -> None:
         in text
     )
     assert "| Borough (30 s) | routine | 2.0 | 1.0 | 0.500 |" in text
+    assert "| Borough (30 s) | urgent | 7.0 | 6.0 | -1.00 | 0.857 | 0 / 2 |" in text
     assert "SMALL (30 s)" in text
     assert "![objective and bound per stage](objective.png)" in text
     assert "- City region (300 s): exit code 1" in text

@@ -65,6 +65,7 @@ class Search:
     history: list[Progress] = field(default_factory=list)
     size: int = START_SIZE
     deterministic_time: float = 0.0
+    cursor: int = 0  # where the window sweep goes on
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -107,21 +108,22 @@ class Search:
         return self._nearby([self.rng.choice(self.active)])
 
     def _window_hood(self) -> tuple[set[int], set[int]]:
-        i = self.rng.randrange(len(self.by_start))
-        gaps: set[int] = set()
+        """The next stretch of time in a sweep over the week: gaps in start order from
+        the cursor until the size is reached; the cursor then moves on by half of them,
+        so consecutive windows overlap and every boundary is inside some window."""
+        if self.cursor >= len(self.by_start):
+            self.cursor = 0
+        gaps: list[int] = []
         workers: set[int] = set()
         count = 0
-        for g in self.by_start[i:] + self.by_start[:i]:
-            gaps.add(g)
-            for c in self.by_gap[g]:
-                workers.add(c.worker)
+        for g in self.by_start[self.cursor :]:
+            gaps.append(g)
+            workers.update(c.worker for c in self.by_gap[g])
             count += len(self.by_gap[g])
             if count >= self.size:
                 break
-        # every gap of those workers in the same stretch of time stays free too
-        lo = min(self.problem.gaps[g].start for g in gaps)
-        hi = max(self.problem.gaps[g].start for g in gaps)
-        return workers, {g for g in gaps if lo <= self.problem.gaps[g].start <= hi}
+        self.cursor += max(1, len(gaps) // 2)
+        return workers, set(gaps)
 
     def _relaxation_hood(self, plan: Mapping[Pair, int]) -> tuple[set[int], set[int]] | None:
         guide = self.guide

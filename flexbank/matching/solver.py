@@ -44,9 +44,9 @@ from flexbank.models import PRIORITIES
 #: A stage model with more free candidate pairs than this is improved by neighbourhood
 #: search instead of being solved whole (measured on the 120 x 900 and 400 x 3,000
 #: sample weeks: a whole routine model of about 8,000 pairs still proves quickly).
-MODEL_CANDIDATES = 5000
+MODEL_CANDIDATES = 3000
 #: Share of a part's time for each priority stage; time a stage does not use passes on.
-PRIORITY_SHARE = {"emergency": 0.2, "urgent": 0.35, "routine": 0.45}
+PRIORITY_SHARE = {"emergency": 0.15, "urgent": 0.45, "routine": 0.4}
 FINAL_STAGES = ("routine", "continuity", "travel", "unfairness")
 #: A neighbourhood search settles routine hours and continuity; travel and fairness
 #: are left to the models solved whole.

@@ -44,7 +44,7 @@ STAGE_SHARE = {
 
 #: Share of a stage's time for the complete search (the rest goes to neighbourhood
 #: workers when no proof came): the priorities want proofs, the rest plans.
-PROOF_SHARE = {"emergency": 0.7, "urgent": 0.5}
+PROOF_SHARE = {"emergency": 0.8, "urgent": 0.7}
 
 
 @dataclass(frozen=True)
