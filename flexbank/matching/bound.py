@@ -20,6 +20,7 @@ neighbourhood search where coverage may still be found.
 from __future__ import annotations
 
 import math
+import time
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -169,6 +170,68 @@ class _Builder:
         ]
 
 
+class LinearBound:
+    """The relaxation, built once and solved for any plan's higher-priority minutes."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        kept: Iterable[Pair] = (),
+        pairs: Sequence[Candidate] | None = None,
+    ) -> None:
+        clock = time.monotonic()
+        self.pairs = eligible_pairs(problem) if pairs is None else pairs
+        self.builder: _Builder | None = None
+        if self.pairs and len(self.pairs) <= MAX_PAIRS:
+            builder = self.builder = _Builder(problem, self.pairs, kept)
+            builder.headcount()
+            for w in builder.by_worker:
+                builder.one_place_at_a_time(w)
+                builder.weekly(w)
+            self.cover = {p: builder.cover(p) for p in PRIORITIES}
+        self.build_seconds = time.monotonic() - clock
+
+    def solve(self, plan_minutes: Mapping[str, float]) -> Relaxation:
+        """Bounds per priority, each given the plan's minutes of the higher priorities."""
+        clock = time.monotonic()
+        out = Relaxation(pairs=len(self.pairs))
+        builder = self.builder
+        if not self.pairs:
+            out.bounds = dict.fromkeys(PRIORITIES, 0.0)
+            return out
+        if builder is None:
+            return out
+        solver = builder.solver
+        floors = []
+        for priority in PRIORITIES:
+            objective = solver.Objective()
+            objective.Clear()
+            terms = self.cover[priority]
+            for k, length in terms:
+                objective.SetCoefficient(builder.x[k], length)
+            objective.SetMaximization()
+            status = solver.Solve()
+            if status != pywraplp.Solver.OPTIMAL:
+                break
+            value = objective.Value()
+            out.bounds[priority] = float(math.floor(value + 1e-6))
+            out.values[priority] = {
+                (self.pairs[k].worker, self.pairs[k].gap): builder.x[k].solution_value()
+                for k, _ in terms
+                if builder.x[k].solution_value() > 1e-6
+            }
+            # the next priorities are judged given this one's minutes in the plan
+            floor = solver.Constraint(plan_minutes.get(priority, 0.0) - 0.5, solver.infinity())
+            for k, length in terms:
+                floor.SetCoefficient(builder.x[k], length)
+            floors.append(floor)
+        # leave the model as it was built, for the next plan
+        for floor in floors:
+            floor.SetBounds(-solver.infinity(), solver.infinity())
+        out.seconds = time.monotonic() - clock + self.build_seconds
+        return out
+
+
 def relaxation(
     problem: Problem,
     plan_minutes: Mapping[str, float],
@@ -176,45 +239,7 @@ def relaxation(
     pairs: Sequence[Candidate] | None = None,
 ) -> Relaxation:
     """Bounds per priority, each given the plan's minutes of the higher priorities."""
-    import time
-
-    clock = time.monotonic()
-    pairs = eligible_pairs(problem) if pairs is None else pairs
-    out = Relaxation(pairs=len(pairs))
-    if not pairs:
-        out.bounds = dict.fromkeys(PRIORITIES, 0.0)
-        return out
-    if len(pairs) > MAX_PAIRS:
-        return out
-    builder = _Builder(problem, pairs, kept)
-    builder.headcount()
-    for w in builder.by_worker:
-        builder.one_place_at_a_time(w)
-        builder.weekly(w)
-    solver = builder.solver
-    for priority in PRIORITIES:
-        objective = solver.Objective()
-        objective.Clear()
-        terms = builder.cover(priority)
-        for k, length in terms:
-            objective.SetCoefficient(builder.x[k], length)
-        objective.SetMaximization()
-        status = solver.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
-            break
-        value = objective.Value()
-        out.bounds[priority] = float(math.floor(value + 1e-6))
-        out.values[priority] = {
-            (pairs[k].worker, pairs[k].gap): builder.x[k].solution_value()
-            for k, _ in terms
-            if builder.x[k].solution_value() > 1e-6
-        }
-        # the next priorities are judged given this one's minutes in the plan
-        floor = solver.Constraint(plan_minutes.get(priority, 0.0) - 0.5, solver.infinity())
-        for k, length in terms:
-            floor.SetCoefficient(builder.x[k], length)
-    out.seconds = time.monotonic() - clock
-    return out
+    return LinearBound(problem, kept, pairs).solve(plan_minutes)
 
 
-__all__ = ["Relaxation", "eligible_pairs", "relaxation"]
+__all__ = ["LinearBound", "Relaxation", "eligible_pairs", "relaxation"]

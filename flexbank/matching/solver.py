@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flexbank.matching.baseline import phone_round
-from flexbank.matching.bound import Relaxation, relaxation
+from flexbank.matching.bound import LinearBound, Relaxation
 from flexbank.matching.decompose import Component, components
 from flexbank.matching.model import Pair
 from flexbank.matching.neighbourhood import Search, pin
@@ -263,9 +263,15 @@ def optimise(
         clock=clock,
         outcome=outcome,
     )
+    linear: LinearBound | None = None
+    reserve = 0.0  # wall seconds kept for the final bound
     if any(p.candidates > MODEL_CANDIDATES for p in parts):
         outcome.mode = "staged + neighbourhoods"
-        optimiser.guide = relaxation(problem, _minutes(problem, baseline), kept)
+        linear = LinearBound(problem, kept)
+        optimiser.guide = linear.solve(_minutes(problem, baseline))
+        reserve = optimiser.guide.seconds - linear.build_seconds
+    if not deterministic:
+        budget.total -= reserve
     ring_budget = Budget(time_limit * RING_BACK_SHARE, deterministic)
     plan = ring_back(problem, baseline, kept, out_of_time=lambda: ring_budget.left() <= 0)
     results: list[_PartResult] = []
@@ -280,7 +286,8 @@ def optimise(
     if quality_key(problem, plan) >= quality_key(problem, baseline):
         outcome.assignment = plan
     outcome.repaired = repair(problem, outcome.assignment)
-    relaxed = relaxation(problem, _minutes(problem, outcome.assignment), kept)
+    linear = linear or LinearBound(problem, kept)
+    relaxed = linear.solve(_minutes(problem, outcome.assignment))
     outcome.relaxation_seconds = relaxed.seconds
     relaxed_at = time.monotonic() - clock
     outcome.bounds, outcome.bound_source = _bounds(problem, results, relaxed, outcome.assignment)
