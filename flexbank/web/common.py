@@ -30,6 +30,7 @@ from starlette.datastructures import FormData
 from flexbank import timeline
 from flexbank.services.contract import Actor, Bank, Forbidden, NotFound, Role
 from flexbank.settings import Settings
+from flexbank.web import plain
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -48,7 +49,7 @@ HOME: dict[Role, str] = {
 }
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     "coordinator": (
-        ("Dashboard", "/app/coordinator"),
+        ("Control room", "/app/coordinator"),
         ("Allocation", "/app/coordinator/runs"),
         ("Compliance", "/app/coordinator/compliance"),
         ("Workers", "/app/coordinator/workers"),
@@ -227,6 +228,8 @@ class Web:
     ) -> None:
         self.bank = bank
         self.settings = settings
+        #: the service layer's context, for the pages' own service modules
+        self.ctx: Any = getattr(bank, "ctx", None)
         self.clock: Callable[[], dt.datetime] = clock or _bank_clock(bank)
         self.fmt = Formatter(settings.timezone, self.clock)
         key = settings.signing_key()
@@ -248,10 +251,13 @@ class Web:
             hours=hours_text,
             duration=duration_text,
             humanise=humanise,
+            word=plain.word,
             pct=lambda x: f"{x * 100:.0f}%" if x is not None else "–",
             km=lambda x: f"{x:.1f} km",
         )
-        self.env.globals.update(role_label=ROLE_LABEL, plural=_plural, settings=settings)
+        self.env.globals.update(
+            role_label=ROLE_LABEL, plural=_plural, settings=settings, run_name=plain.run_name
+        )
 
     def today(self) -> dt.date:
         return timeline.local_date(self.clock(), self.settings.timezone)

@@ -379,37 +379,6 @@ def register(router: APIRouter, web: Web) -> None:
         except ValueError as e:
             raise PageError(400, "That date is not valid", "Use a date like 2026-11-30.") from e
 
-    @router.get("/app/coordinator")
-    def dashboard(request: Request) -> Response:
-        actor = web.require(request, "coordinator")
-        today = web.today()
-        last = today + dt.timedelta(days=DASHBOARD_DAYS - 1)
-        now = web.clock()
-        gaps = bank.list_gaps(actor, start=today, end=last)
-        live = [g for g in gaps if g.status != "cancelled"]
-        open_gaps = [g for g in live if g.status == "open" and g.end > now]
-        by_priority = {
-            p: sorted((g for g in open_gaps if g.priority == p), key=lambda g: (g.start, g.id))
-            for p in PRIORITIES
-        }
-        report = bank.report(actor, ReportFilter(start=today, end=last))
-        providers = {p.id: p.name for p in bank.list_providers(actor)}
-        return web.render(
-            request,
-            "coordinator/dashboard.html",
-            title="Dashboard",
-            first=today,
-            last=last,
-            by_priority=by_priority,
-            rows_per_priority=ROWS_PER_PRIORITY,
-            open_count=len(open_gaps),
-            gap_count=len(live),
-            offers_waiting=sum(g.offers_open for g in live),
-            report=report,
-            providers=providers,
-            runs=bank.list_runs(actor)[-3:][::-1],
-        )
-
     # allocation ------------------------------------------------------------------
     @router.get("/app/coordinator/runs")
     def runs(request: Request) -> Response:

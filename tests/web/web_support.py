@@ -14,6 +14,7 @@ from flexbank.adapters import database
 from flexbank.models import Scenario
 from flexbank.sample import generate
 from flexbank.services.bank import SqlBank
+from flexbank.services.directory import sample_details
 from flexbank.services.contract import Actor
 from flexbank.settings import Settings
 from flexbank.web import mount_static, web_router, worker_link
@@ -68,6 +69,7 @@ def build_service(data_dir: Path) -> Service:
     clock = Clock(scenario.as_of)
     bank = SqlBank(settings, clock=clock)
     bank.import_scenario(Actor.system(), scenario)
+    sample_details(bank.ctx)
     try:
         from flexbank.api.app import create_app
 
