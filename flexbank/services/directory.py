@@ -147,18 +147,61 @@ def _pay_rate(session: Session, provider_id: str) -> float | None:
 
 # ------------------------------------------------------------------ demo data
 
-_GIVEN = (
-    "Margaret Joan Arthur Dorothy Harold Elsie Stanley Irene Kenneth Doris Albert Hilda "
-    "Norman Edna Ronald Mavis Eric Audrey Dennis Brenda"
-).split()
-_FAMILY = (
-    "Ashworth Barlow Crompton Duckworth Entwistle Fletcher Greenhalgh Holt Isherwood "
-    "Kershaw Lord Mather Nuttall Ormerod Pilling Ramsbottom Schofield Taylor Whittaker"
-).split()
-_STREETS = (
-    "Bolton Road, Manchester Road, Rochdale Old Road, Walmersley Road, Bell Lane, "
-    "Tottington Road, Ainsworth Road, Radcliffe Road, Bury Old Road, Market Street"
-).split(", ")
+_GIVEN = [
+    "Margaret",
+    "Joan",
+    "Arthur",
+    "Dorothy",
+    "Harold",
+    "Elsie",
+    "Stanley",
+    "Irene",
+    "Kenneth",
+    "Doris",
+    "Albert",
+    "Hilda",
+    "Norman",
+    "Edna",
+    "Ronald",
+    "Mavis",
+    "Eric",
+    "Audrey",
+    "Dennis",
+    "Brenda",
+]
+_FAMILY = [
+    "Ashworth",
+    "Barlow",
+    "Crompton",
+    "Duckworth",
+    "Entwistle",
+    "Fletcher",
+    "Greenhalgh",
+    "Holt",
+    "Isherwood",
+    "Kershaw",
+    "Lord",
+    "Mather",
+    "Nuttall",
+    "Ormerod",
+    "Pilling",
+    "Ramsbottom",
+    "Schofield",
+    "Taylor",
+    "Whittaker",
+]
+_STREETS = [
+    "Bolton Road",
+    "Manchester Road",
+    "Rochdale Old Road",
+    "Walmersley Road",
+    "Bell Lane",
+    "Tottington Road",
+    "Ainsworth Road",
+    "Radcliffe Road",
+    "Bury Old Road",
+    "Market Street",
+]
 _NEEDS = (
     "Needs help to wash and dress; walks with a frame.",
     "Lives with dementia; likes a chat about football.",

@@ -27,8 +27,9 @@ from flexbank.services.offers import (
 
 def book_by_phone(ctx: Ctx, actor: Actor, gap_id: str, worker_id: str) -> BookingOut | None:
     """Book ``worker_id`` on ``gap_id`` now; None when it is a double-handed call still
-    waiting for its other carer (their yes is held, as an accepted offer). Conflict (with the rule codes) when the
-    gap is not open, is full, the worker is on it already, or any rule would break."""
+    waiting for its other carer (their yes is held, as an accepted offer). Conflict
+    (with the rule codes) when the gap is not open, is full, the worker is on it
+    already, or any rule would break."""
     require_coordinator(actor)
     with ctx.uow() as uow:
         if uow.lock_worker(worker_id) is None:

@@ -108,7 +108,7 @@ def register(router: APIRouter, web: Web) -> None:
             filtered=any(query.values()),
             day_options=[("", "Any day")] + [(d.isoformat(), web.fmt.day(d)) for d in days],
             priority_options=[("", "Any priority")] + [(p, word(p)) for p in PRIORITIES],
-            provider_options=[("", "Any provider")] + providers,
+            provider_options=[("", "Any provider"), *providers],
             reason_options=[("", "Any reason")] + [(r, word(r)) for r in REASONS],
             open_count=len(open_gaps),
             offers_waiting=sum(g.offers_open for g in live),

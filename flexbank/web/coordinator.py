@@ -24,7 +24,6 @@ from flexbank.services.contract import (
     Conflict,
     GapOut,
     NotFound,
-    ReportFilter,
     RunOut,
 )
 from flexbank.web import forms

@@ -14,8 +14,8 @@ from flexbank.adapters import database
 from flexbank.models import Scenario
 from flexbank.sample import generate
 from flexbank.services.bank import SqlBank
-from flexbank.services.directory import sample_details
 from flexbank.services.contract import Actor
+from flexbank.services.directory import sample_details
 from flexbank.settings import Settings
 from flexbank.web import mount_static, web_router, worker_link
 
