@@ -297,8 +297,8 @@ def test_a_provider_posts_follows_and_cancels_a_gap(service: Service, provider: 
         "date-day": "3",
         "date-month": "12",
         "date-year": "2026",
-        "start": "14:00",
-        "end": "22:00",
+        "start": "14:30",
+        "end": "22:30",
         "headcount": "1",
         "skills": ["dementia"],
         "carer_gender": "",
@@ -308,6 +308,22 @@ def test_a_provider_posts_follows_and_cancels_a_gap(service: Service, provider: 
     gap_url = response.headers["location"]
     again = provider.post("/app/provider/gaps/new", data=form, follow_redirects=False)
     assert again.headers["location"] == gap_url  # the same idempotency key: one gap
+    # the same gap from a fresh form (back, reload, resubmit): a warning, no second gap
+    fresh = {**form, "key": "another-key"}
+    warned = provider.post("/app/provider/gaps/new", data=fresh, follow_redirects=False)
+    assert warned.status_code == 200
+    assert "already posted a gap for the same place at this time" in warned.text
+    assert 'name="confirm" value="yes"' in warned.text
+    mine = service.bank.list_gaps(Actor.system(), provider_id=PROVIDER_ID)
+    assert sum(1 for g in mine if g.id == gap_url.rsplit("/", 1)[1]) == 1
+    assert len(mine) == len({g.id for g in mine})
+    count = len(mine)
+    confirmed = provider.post(
+        "/app/provider/gaps/new", data={**fresh, "confirm": "yes"}, follow_redirects=False
+    )
+    assert confirmed.status_code == 303 and confirmed.headers["location"] != gap_url
+    assert len(service.bank.list_gaps(Actor.system(), provider_id=PROVIDER_ID)) == count + 1
+    service.bank.cancel_gap(Actor.system(), confirmed.headers["location"].rsplit("/", 1)[1])
     shown = provider.get(gap_url)
     assert "is posted" in shown.text and "Dementia" in shown.text
     gap_id = gap_url.rsplit("/", 1)[1]
