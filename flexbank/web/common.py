@@ -58,6 +58,7 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     "provider": (
         ("Your gaps", "/app/provider"),
         ("Post a gap", "/app/provider/gaps/new"),
+        ("Messages", "/app/provider/messages"),
         ("Reports", "/app/reports"),
     ),
     "worker": (
@@ -65,6 +66,7 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Bookings", "/app/worker/bookings"),
         ("Availability", "/app/worker/availability"),
         ("Documents", "/app/worker/documents"),
+        ("Messages", "/app/worker/messages"),
     ),
 }
 ROLE_LABEL: dict[Role, str] = {

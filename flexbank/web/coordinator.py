@@ -27,7 +27,10 @@ from flexbank.services.contract import (
     RunOut,
 )
 from flexbank.web import forms
-from flexbank.web.common import CsrfForm, PageError, Web, duration_text
+from flexbank.web.common import CsrfForm, PageError, Web, duration_text, hours_text
+from flexbank.web.control_room import gap_rows
+from flexbank.web.lists import matches, paginate
+from flexbank.web.plain import run_name, sentence, word
 from flexbank.web.records import register_of
 
 DASHBOARD_DAYS = 7
@@ -434,9 +437,9 @@ def register(router: APIRouter, web: Web) -> None:
             def hook(progress: Any) -> None:
                 job.events.append(
                     {
-                        "stage": str(progress.stage),
-                        "objective": f"{progress.objective:g}",
-                        "bound": f"{progress.bound:g}",
+                        "stage": word(str(progress.stage)),
+                        "objective": hours_text(progress.objective / 60),
+                        "bound": hours_text(progress.bound / 60),
                         "elapsed": f"{progress.elapsed:.1f} s",
                     }
                 )
@@ -450,7 +453,7 @@ def register(router: APIRouter, web: Web) -> None:
     def job_state(job: Job) -> dict[str, Any]:
         done = job.finished is not None
         text = {
-            "running": "Solving",
+            "running": "Planning",
             "succeeded": "Finished: review the plan",
             "failed": "Failed",
             "published": "Published",
@@ -486,14 +489,12 @@ def register(router: APIRouter, web: Web) -> None:
             live=True,
         )
 
-    @router.get("/app/coordinator/runs/{run_id}")
-    def run_page(request: Request, run_id: int) -> Response:
-        actor = web.require(request, "coordinator")
-        run = bank.get_run(actor, run_id)
+    def run_rows(actor: Actor, run: RunOut) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         gaps = _gaps_of_run(actor, run)
         workers = {w.id: w for w in bank.list_workers(actor)}
-        providers = {p.id: p.name for p in bank.list_providers(actor)}
+        rows = {r["gap"].id: r for r in gap_rows(web, list(gaps.values()))}
         assignments = []
+        unfilled = []
         if run.plan is not None:
             for a in run.plan.assignments:
                 gap = gaps.get(a.gap_id)
@@ -501,17 +502,110 @@ def register(router: APIRouter, web: Web) -> None:
                 km = None
                 if gap is not None and worker is not None:
                     km = geo.distance_km(worker.home, gap.location)
-                assignments.append({"a": a, "gap": gap, "worker": worker, "km": km})
+                assignments.append(
+                    {"a": a, "gap": gap, "row": rows.get(a.gap_id), "worker": worker, "km": km}
+                )
+            for u in run.plan.unfilled:
+                unfilled.append({"u": u, "gap": gaps.get(u.gap_id), "row": rows.get(u.gap_id)})
+        return assignments, unfilled
+
+    def keep(
+        item: dict[str, Any], day: str, priority: str, provider: str, worker: str, q: str
+    ) -> bool:
+        gap, row = item["gap"], item["row"]
+        if gap is None or row is None:
+            return not (day or priority or provider or worker or q)
+        if day and web.fmt.local(gap.start).date().isoformat() != day:
+            return False
+        if priority and gap.priority != priority:
+            return False
+        if provider and gap.provider_id != provider:
+            return False
+        w = item.get("worker")
+        if worker and (w is None or w.id != worker):
+            return False
+        return matches(q, row["provider"], row["client"], row["place"], gap.id, w.name if w else "")
+
+    @router.get("/app/coordinator/runs/{run_id}")
+    def run_page(
+        request: Request,
+        run_id: int,
+        show: str = "assigned",
+        day: str = "",
+        priority: str = "",
+        provider: str = "",
+        worker: str = "",
+        q: str = "",
+        page: str = "",
+    ) -> Response:
+        actor = web.require(request, "coordinator")
+        run = bank.get_run(actor, run_id)
+        assignments, unfilled = run_rows(actor, run)
+        show = "unfilled" if show == "unfilled" else "assigned"
+        items = assignments if show == "assigned" else unfilled
+        chosen = [i for i in items if keep(i, day, priority, provider, worker, q)]
+        query = {
+            "show": show,
+            "day": day,
+            "priority": priority,
+            "provider": provider,
+            "worker": worker,
+            "q": q,
+        }
+        listing = paginate(chosen, page, f"/app/coordinator/runs/{run_id}", query)
+        days = sorted({web.fmt.local(i["gap"].start).date() for i in items if i["gap"]})
+        providers = sorted(
+            {(i["gap"].provider_id, i["row"]["provider"]) for i in items if i["row"]},
+            key=lambda p: p[1],
+        )
+        people = sorted(
+            {(i["worker"].id, i["worker"].name) for i in assignments if i.get("worker")},
+            key=lambda p: p[1],
+        )
         return web.render(
             request,
             "coordinator/run.html",
-            title=f"Allocation run {run.id}",
+            title=run_name(run.key, run.id),
             run=run,
-            gaps=gaps,
-            workers=workers,
-            providers=providers,
-            assignments=assignments,
+            listing=listing,
+            show=show,
+            filters=query,
+            filtered=any(v for k, v in query.items() if k != "show"),
+            assigned_count=len(assignments),
+            unfilled_count=len(unfilled),
+            day_options=[("", "Any day")] + [(d.isoformat(), web.fmt.day(d)) for d in days],
+            priority_options=[("", "Any priority")] + [(p, word(p)) for p in PRIORITIES],
+            provider_options=[("", "Any provider"), *providers],
+            worker_options=[("", "Any worker"), *people],
             stages=_stages(run),
+            sentence=sentence,
+        )
+
+    def publish_counts(actor: Actor, run: RunOut) -> tuple[int, int]:
+        """Offers the publish would send (assignments not already booked) and to how
+        many workers."""
+        assignments, _ = run_rows(actor, run)
+        sending = [
+            i
+            for i in assignments
+            if i["gap"] is not None
+            and i["gap"].status == "open"
+            and i["a"].worker_id not in i["gap"].booked_workers
+        ]
+        return len(sending), len({i["a"].worker_id for i in sending})
+
+    @router.get("/app/coordinator/runs/{run_id}/publish")
+    def publish_page(request: Request, run_id: int) -> Response:
+        actor = web.require(request, "coordinator")
+        run = bank.get_run(actor, run_id)
+        offers, workers = publish_counts(actor, run)
+        return web.render(
+            request,
+            "coordinator/publish.html",
+            title="Publish the plan",
+            run=run,
+            offers=offers,
+            workers=workers,
         )
 
     def _gaps_of_run(actor: Actor, run: RunOut) -> dict[str, GapOut]:
@@ -535,7 +629,9 @@ def register(router: APIRouter, web: Web) -> None:
         return web.render(
             request,
             "coordinator/explain.html",
-            title=f"Why: gap {gap_id}",
+            title=f"Why: {word(gap.kind).lower()} on {web.fmt.when(gap.start)}",
+            row=gap_rows(web, [gap])[0],
+            sentence=sentence,
             run=run,
             gap=gap,
             reasons=reasons,
@@ -548,12 +644,18 @@ def register(router: APIRouter, web: Web) -> None:
     def publish(request: Request, run_id: int, form: CsrfForm) -> Response:
         actor = web.require(request, "coordinator")
         session = web.session(request)
+        if forms.text(form, "confirm") != "yes":
+            return web.redirect(request, f"/app/coordinator/runs/{run_id}/publish")
         try:
             offers = bank.publish_run(actor, run_id)
         except Conflict as e:
             session.flash(str(e), kind="error", heading="The plan could not be published")
             return web.redirect(request, f"/app/coordinator/runs/{run_id}")
-        session.flash(f"The plan is published: {len(offers)} offers sent to workers.")
+        people = len({o.worker_id for o in offers})
+        session.flash(
+            f"The plan is published: {len(offers)} offers sent to {people} "
+            f"worker{'s' if people != 1 else ''}."
+        )
         return web.redirect(request, f"/app/coordinator/runs/{run_id}")
 
     # compliance ------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import get_args
 from fastapi import APIRouter, Request, Response
 
 from flexbank.models import PRIORITIES, Client, GapKind, GapReason, Gender, Priority
-from flexbank.services import directory, posting
+from flexbank.services import directory, messages, posting
 from flexbank.services.contract import Actor, Conflict, GapIn, GapOut, InvalidInput
 from flexbank.settings import Settings
 from flexbank.web import forms
@@ -302,6 +302,16 @@ def register(router: APIRouter, web: Web) -> None:
             coordinator=actor.role == "coordinator",
             soon=web.clock() + dt.timedelta(hours=web.settings.urgent_within_hours) >= gap.start,
             back="/app/provider" if actor.role == "provider" else "/app/coordinator",
+        )
+
+    @router.get("/app/provider/messages")
+    def message_history(request: Request) -> Response:
+        actor = web.require(request, "provider")
+        return web.render(
+            request,
+            "messages.html",
+            title="Your messages",
+            messages_sent=messages.messages_for(web.ctx, actor),
         )
 
     @router.get("/app/gaps/{gap_id}/cancel")

@@ -8,9 +8,11 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 
 from flexbank.models import Period
+from flexbank.services import messages, offer_details
 from flexbank.services.contract import Actor, Conflict, NotFound, OfferOut
 from flexbank.web import forms
 from flexbank.web.common import CsrfForm, Web
+from flexbank.web.plain import rules_text, word
 from flexbank.web.records import worker_compliance
 
 
@@ -49,9 +51,39 @@ def register(router: APIRouter, web: Web) -> None:
         actor = web.require(request, "worker")
         offer = find_offer(actor, offer_id)
         is_open = offer.status == "offered" and offer.expires_at > web.clock()
+        about = offer_details.offer_details(web.ctx, actor, offer_id, check=is_open)
         return web.render(
-            request, "worker/offer.html", title="Your offer", offer=offer, is_open=is_open
+            request,
+            "worker/offer.html",
+            title=f"{word(about.kind)} offered at {offer.provider_name}",
+            offer=offer,
+            is_open=is_open,
+            about=about,
+            why_not=why_not(about),
+            directions=directions(about),
         )
+
+    def why_not(about: offer_details.OfferDetails) -> str:
+        """Why accepting cannot succeed now, in plain words ('' when it can)."""
+        if about.clashes:
+            c = about.clashes[0]
+            return (
+                f"You are already booked {web.fmt.time(c.start)}-{web.fmt.time(c.end)} "
+                f"on {web.fmt.day(c.start)} at {c.provider_name}."
+            )
+        if about.blocking_codes:
+            return "You cannot take this one: " + rules_text(about.blocking_codes) + "."
+        return ""
+
+    def directions(about: offer_details.OfferDetails) -> dict[str, str]:
+        loc = about.location
+        return {
+            "geo": f"geo:{loc.lat:.6f},{loc.lon:.6f}",
+            "map": (
+                "https://www.openstreetmap.org/directions?to="
+                f"{loc.lat:.6f}%2C{loc.lon:.6f}#map=16/{loc.lat:.5f}/{loc.lon:.5f}"
+            ),
+        }
 
     @router.post("/app/worker/offers/{offer_id}/accept")
     def accept(request: Request, offer_id: int, form: CsrfForm) -> Response:
@@ -60,7 +92,11 @@ def register(router: APIRouter, web: Web) -> None:
         try:
             offer = bank.accept_offer(actor, offer_id)
         except Conflict as e:
-            session.flash(str(e), kind="error", heading="We could not book this shift")
+            about = offer_details.offer_details(web.ctx, actor, offer_id, check=False)
+            text = why_not(about) or (
+                "You cannot take this one: " + rules_text(e.codes or ["other"]) + "."
+            )
+            session.flash(text, kind="error", heading=f"We could not book this {about.kind}")
             return web.redirect(request, f"/app/worker/offers/{offer_id}")
         session.flash(
             f"You are booked at {offer.provider_name}, {web.fmt.span(offer.start, offer.end)}."
@@ -78,6 +114,16 @@ def register(router: APIRouter, web: Web) -> None:
             return web.redirect(request, f"/app/worker/offers/{offer_id}")
         session.flash(f"You declined the offer at {offer.provider_name}.")
         return web.redirect(request, "/app/worker")
+
+    @router.get("/app/worker/messages")
+    def message_history(request: Request) -> Response:
+        actor = web.require(request, "worker")
+        return web.render(
+            request,
+            "messages.html",
+            title="Your messages",
+            messages_sent=messages.messages_for(web.ctx, actor),
+        )
 
     @router.get("/app/worker/bookings")
     def bookings(request: Request) -> Response:
