@@ -53,11 +53,13 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Allocation", "/app/coordinator/runs"),
         ("Compliance", "/app/coordinator/compliance"),
         ("Workers", "/app/coordinator/workers"),
+        ("Run the bank", "/app/coordinator/bank"),
         ("Reports", "/app/reports"),
     ),
     "provider": (
         ("Your gaps", "/app/provider"),
         ("Post a gap", "/app/provider/gaps/new"),
+        ("Clients", "/app/provider/clients"),
         ("Messages", "/app/provider/messages"),
         ("Reports", "/app/reports"),
     ),

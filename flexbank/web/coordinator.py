@@ -674,18 +674,6 @@ def register(router: APIRouter, web: Web) -> None:
         )
 
     # workers -----------------------------------------------------------------------
-    @router.get("/app/coordinator/workers")
-    def workers(request: Request) -> Response:
-        actor = web.require(request, "coordinator")
-        everyone = sorted(bank.list_workers(actor), key=lambda w: w.id)
-        booked: dict[str, int] = {}
-        for b in bank.list_bookings(actor):
-            if b.status != "cancelled":
-                booked[b.worker_id] = booked.get(b.worker_id, 0) + 1
-        return web.render(
-            request, "coordinator/workers.html", title="Workers", workers=everyone, booked=booked
-        )
-
     def engagements_of(
         actor: Actor, worker: Worker, first: dt.date, last: dt.date
     ) -> list[Engagement]:
