@@ -148,6 +148,11 @@ def db_load_sample(
     scenario = generate(workers, gaps, seed, start=start)
     bank = bootstrap(settings)
     summary = bank.import_scenario(Actor.system(), scenario)
+    ctx = getattr(bank, "ctx", None)
+    if ctx is not None:  # made-up names, addresses and phones for the pages
+        from flexbank.services.directory import sample_details
+
+        sample_details(ctx, seed)
     demo = find_demo_gap(scenario, now, settings)
     if demo is None:
         err_console.print("[red]no worker of this sample can take an urgent visit now[/]")

@@ -240,6 +240,8 @@ def sample_details(ctx: Ctx, seed: int = 2026) -> int:
         ):
             if not provider.phone:
                 provider.phone = f"0161 496 {5000 + number:04d}"
+            if not provider.email:
+                provider.email = f"{provider.id.lower()}@example.org"
             if ("provider", provider.id) not in known:
                 postcode = (provider.location or {}).get("postcode") or ""
                 session.add(
@@ -255,5 +257,7 @@ def sample_details(ctx: Ctx, seed: int = 2026) -> int:
             if not worker.phone:
                 worker.phone = f"07700 9{number:05d}"
                 filled += 1
+            if not worker.email:
+                worker.email = f"{worker.id.lower()}@example.org"
         uow.commit()
     return filled

@@ -27,6 +27,7 @@ from flexbank.web import (
     auth,
     control_room,
     coordinator,
+    email_sign_in,
     people,
     provider,
     reports,
@@ -47,7 +48,17 @@ def web_router(
     """
     web = Web(bank, settings, clock)
     router = APIRouter(route_class=page_route_class(web), include_in_schema=False)
-    for module in (auth, worker, provider, control_room, people, coordinator, admin, reports):
+    for module in (
+        auth,
+        email_sign_in,
+        worker,
+        provider,
+        control_room,
+        people,
+        coordinator,
+        admin,
+        reports,
+    ):
         module.register(router, web)
     return router
 

@@ -8,10 +8,11 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 
 from flexbank.models import Period
-from flexbank.services import messages, offer_details
+from flexbank.services import messages, offer_details, patterns
 from flexbank.services.contract import Actor, Conflict, NotFound, OfferOut
 from flexbank.web import forms
 from flexbank.web.common import CsrfForm, Web
+from flexbank.web.lists import paginate
 from flexbank.web.plain import rules_text, word
 from flexbank.web.records import worker_compliance
 
@@ -151,18 +152,59 @@ def register(router: APIRouter, web: Web) -> None:
         values: dict[str, object] | None = None,
         status: int = 200,
     ) -> Response:
+        patterns.renew(web.ctx, _me(actor))  # idempotent: keeps patterns running ahead
         worker = bank.get_worker(actor, _me(actor))
         now = web.clock()
         periods = sorted((p for p in worker.availability if p.end > now), key=lambda p: p.start)
+        listing = paginate(
+            periods, request.query_params.get("page"), "/app/worker/availability", {}, 14
+        )
         return web.render(
             request,
             "worker/availability.html",
             status=status,
             title="Your availability",
-            periods=periods,
+            periods=listing.rows,
+            listing=listing,
+            weekly=patterns.list_patterns(web.ctx, actor, _me(actor)),
+            weekdays=[("", "Choose a day")] + [(str(i), d) for i, d in enumerate(patterns.DAYS)],
+            weeks=web.settings.pattern_weeks,
             errors=errors or {},
             values=values or {"date": {}},
         )
+
+    @router.post("/app/worker/availability/weekly")
+    def add_weekly(request: Request, form: CsrfForm) -> Response:
+        actor = web.require(request, "worker")
+        errors: dict[str, str] = {}
+        day = forms.text(form, "weekday")
+        values: dict[str, object] = {
+            "date": {},
+            "weekday": day,
+            "w_start": forms.text(form, "w_start"),
+            "w_end": forms.text(form, "w_end"),
+        }
+        if day not in {str(i) for i in range(7)}:
+            errors["weekday"] = "Choose the day of the week"
+        start = forms.parse_time(forms.text(form, "w_start"), "start time", errors, "w_start")
+        end = forms.parse_time(forms.text(form, "w_end"), "end time", errors, "w_end")
+        if start and end and start == end:
+            errors["w_end"] = "The end time must be different from the start time"
+        if errors or start is None or end is None:
+            return availability_page(request, actor, errors, values, status=400)
+        pattern, added = patterns.add_pattern(web.ctx, actor, _me(actor), int(day), start, end)
+        web.session(request).flash(
+            f"You are available {pattern.text}, every week: {added} times added for the next "
+            f"{web.settings.pattern_weeks} weeks."
+        )
+        return web.redirect(request, "/app/worker/availability")
+
+    @router.post("/app/worker/availability/weekly/{pattern_id}/remove")
+    def remove_weekly(request: Request, pattern_id: int, form: CsrfForm) -> Response:
+        actor = web.require(request, "worker")
+        pattern = patterns.remove_pattern(web.ctx, actor, _me(actor), pattern_id)
+        web.session(request).flash(f"You are no longer available {pattern.text} every week.")
+        return web.redirect(request, "/app/worker/availability")
 
     @router.get("/app/worker/availability")
     def availability(request: Request) -> Response:
