@@ -582,17 +582,38 @@ def register(router: APIRouter, web: Web) -> None:
         )
 
     def publish_counts(actor: Actor, run: RunOut) -> tuple[int, int]:
-        """Offers the publish would send (assignments not already booked) and to how
-        many workers."""
-        assignments, _ = run_rows(actor, run)
-        sending = [
-            i
-            for i in assignments
-            if i["gap"] is not None
-            and i["gap"].status == "open"
-            and i["a"].worker_id not in i["gap"].booked_workers
-        ]
-        return len(sending), len({i["a"].worker_id for i in sending})
+        """The offers a publish would send, and to how many workers: the publish's own
+        rules (open gaps not started, places left, nobody booked, waiting, holding or
+        having declined the gap is offered it again)."""
+        if run.plan is None:
+            return 0, 0
+        gaps = _gaps_of_run(actor, run)
+        by_gap: dict[str, list[Any]] = {}
+        for offer in bank.list_offers(actor):
+            by_gap.setdefault(offer.gap_id, []).append(offer)
+        now = web.clock()
+        planned: dict[str, list[str]] = {}
+        for a in run.plan.assignments:
+            planned.setdefault(a.gap_id, []).append(a.worker_id)
+        sending: list[str] = []
+        for gap_id, workers in planned.items():
+            gap = gaps.get(gap_id)
+            if gap is None or gap.status != "open" or gap.start <= now:
+                continue
+            offers = by_gap.get(gap_id, [])
+            booked = set(gap.booked_workers)
+            held = {o.worker_id for o in offers if o.status == "accepted"} - booked
+            waiting = {o.worker_id for o in offers if o.status == "offered"}
+            declined = {o.worker_id for o in offers if o.status == "declined"}
+            places = gap.headcount - len(booked) - len(held) - len(waiting)
+            for worker_id in sorted(workers):
+                if places <= 0:
+                    break
+                if worker_id in booked | held | waiting | declined:
+                    continue
+                sending.append(worker_id)
+                places -= 1
+        return len(sending), len(set(sending))
 
     @router.get("/app/coordinator/runs/{run_id}/publish")
     def publish_page(request: Request, run_id: int) -> Response:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import PROVIDER_ID, URGENT, Service
+from web_support import PROVIDER_ID, URGENT, Service, csrf_of, signed_in, worker_client
 
 from flexbank.models import Location
 from flexbank.policy import Policy
@@ -16,34 +16,6 @@ from flexbank.services.contract import Actor
 from flexbank.web.common import SESSION_COOKIE, safe_next
 from flexbank.web.coordinator import Engagement, day_round, week_view
 from flexbank.web.provider import read_gap_form
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-def signed_in(service: Service, token: str) -> TestClient:
-    client = TestClient(service.app)
-    page = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={"token": token, "csrf_token": csrf_of(page.text), "next": ""},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return client
-
-
-def worker_client(service: Service, worker_id: str, offer_id: int | None = None) -> TestClient:
-    client = TestClient(service.app)
-    link = service.worker_link(worker_id, offer_id).replace(service.settings.base_url, "")
-    response = client.get(link, follow_redirects=False)
-    assert response.status_code == 303
-    return client
 
 
 @pytest.fixture(scope="module")
