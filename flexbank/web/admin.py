@@ -93,10 +93,19 @@ def register(router: APIRouter, web: Web) -> None:
         entries = bank.audit_trail(actor, entity or None)
         workers = {w.id: w.name for w in bank.list_workers(actor)}
         providers = {p.id: p.name for p in bank.list_providers(actor)}
+        gap_ids = {e.entity_id for e in entries if e.entity == "gap"}
+        gaps = {}
+        if gap_ids:
+            for r in gap_rows(web, [g for g in bank.list_gaps(actor) if g.id in gap_ids]):
+                g = r["gap"]
+                client = f" for {r['client']}" if r["client"] else ""
+                gaps[g.id] = f"{word(g.kind)}{client} at {r['provider']}, {web.fmt.when(g.start)}"
         rows = []
         for e in sorted(entries, key=lambda e: (e.at, e.id), reverse=True):
             subject = e.entity_id
-            if e.entity == "worker":
+            if e.entity == "gap":
+                subject = gaps.get(e.entity_id, e.entity_id)
+            elif e.entity == "worker":
                 subject = workers.get(e.entity_id, e.entity_id)
             elif e.entity == "provider":
                 subject = providers.get(e.entity_id, e.entity_id)

@@ -217,7 +217,7 @@ def register(router: APIRouter, web: Web) -> None:
         values["reg19"] = [str(v) for v in form.getlist("reg19")]
         worker_id = before.id if before else values["id"]
         if before is None and not _ID.match(worker_id):
-            errors["id"] = "Enter a worker number of letters, digits, - or _, like W0061"
+            errors["id"] = "Enter the worker number: letters, digits, - or _ only"
         if not values["name"]:
             errors["name"] = "Enter the worker's name"
         if values["gender"] not in ("female", "male", "other"):
