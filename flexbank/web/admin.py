@@ -33,7 +33,7 @@ ACTIONS = {
     "accepted": "accepted",
     "declined": "declined",
     "expired": "ran out of time",
-    "booked": "booked",
+    "booked": "made",
     "booked_by_phone": "booked by phone",
     "filled": "filled",
     "cancelled": "cancelled",
@@ -94,6 +94,7 @@ def register(router: APIRouter, web: Web) -> None:
         workers = {w.id: w.name for w in bank.list_workers(actor)}
         providers = {p.id: p.name for p in bank.list_providers(actor)}
         gap_ids = {e.entity_id for e in entries if e.entity == "gap"}
+        gap_ids |= {str(e.detail["gap"]) for e in entries if isinstance(e.detail.get("gap"), str)}
         gaps = {}
         if gap_ids:
             for r in gap_rows(web, [g for g in bank.list_gaps(actor) if g.id in gap_ids]):
@@ -105,6 +106,10 @@ def register(router: APIRouter, web: Web) -> None:
             subject = e.entity_id
             if e.entity == "gap":
                 subject = gaps.get(e.entity_id, e.entity_id)
+            elif isinstance(e.detail.get("gap"), str):
+                subject = gaps.get(str(e.detail["gap"]), subject)
+            elif e.entity_id == "-":
+                subject = ""
             elif e.entity == "worker":
                 subject = workers.get(e.entity_id, e.entity_id)
             elif e.entity == "provider":
@@ -124,7 +129,7 @@ def register(router: APIRouter, web: Web) -> None:
                 "who": who_did(e.actor),
                 "what": f"{word(e.entity)} {ACTIONS.get(e.action, word(e.action).lower())}",
                 "subject": subject,
-                "subject_id": e.entity_id,
+                "subject_id": e.entity_id if e.entity in ("gap", "worker", "provider") else "",
                 "extra": extra,
             }
             if matches(q, row["who"], row["what"], row["subject"], e.entity_id, extra):

@@ -209,9 +209,9 @@ def register(router: APIRouter, web: Web) -> None:
                 ("visit", "A visit", "A home-care call at a client's home"),
             ],
             word=word,
-            reasons=[("", "Choose a reason")] + [(r, humanise(r)) for r in REASONS],
+            reasons=[("", "Choose a reason")] + [(r, word(r)) for r in REASONS],
             priorities=[(p, humanise(p), PRIORITY_HINTS[p]) for p in PRIORITIES],
-            skills=[(s, humanise(s)) for s in SKILLS],
+            skills=[(s, word(s)) for s in SKILLS],
             genders=[("", "No preference"), ("female", "Female"), ("male", "Male")],
         )
 
