@@ -123,7 +123,10 @@ def _close(
             recipient_role="worker",
             recipient_id=offer.worker_id,
             subject=f"Offer {target}: {_when(ctx, offer.start)}",
-            body=f"Your offer {offer.id} for gap {offer.gap_id} is {target}: {why}.",
+            body=(
+                f"Your offer for {_when(ctx, offer.start)} to {_when(ctx, offer.end)} "
+                f"is {target}: {why}."
+            ),
             now=now,
         )
 
@@ -228,9 +231,9 @@ def cascade(ctx: Ctx, uow: UnitOfWork, gap: GapRow, now: dt.datetime) -> list[Of
             kind="nobody_left",
             recipient_role="provider",
             recipient_id=gap.provider_id,
-            subject=f"No bank worker available for gap {gap.id}",
+            subject=f"No bank worker available for your {gap.kind} on {_when(ctx, gap.start)}",
             body=(
-                f"Gap {gap.id} on {_when(ctx, gap.start)} still needs {missing} worker(s) and "
+                f"Your {gap.kind} on {_when(ctx, gap.start)} still needs {missing} worker(s) and "
                 "nobody else in the bank can take it now."
             ),
             now=now,
@@ -357,7 +360,7 @@ def accept(ctx: Ctx, actor: Actor, offer_id: int) -> OfferOut:
                 recipient_id=offer.worker_id,
                 subject=f"Accepted: waiting for your partner ({_when(ctx, start)})",
                 body=(
-                    f"Thank you. Gap {gap.id} is a double-handed call: it is booked when "
+                    f"Thank you. This {gap.kind} is a double-handed call: it is booked when "
                     "every worker on it has accepted. We will confirm."
                 ),
                 now=now,
