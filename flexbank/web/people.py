@@ -441,6 +441,123 @@ def register(router: APIRouter, web: Web) -> None:
             default_pay=web.settings.default_pay_rate,
         )
 
+    def new_record_page(
+        request: Request,
+        kind: str,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        status: int = 200,
+        provider: Provider | None = None,
+    ) -> Response:
+        return web.render(
+            request,
+            "coordinator/new_record.html",
+            status=status,
+            title="Add a provider" if kind == "provider" else "Add a client",
+            kind=kind,
+            provider=provider,
+            values=values,
+            errors=errors,
+            kinds=[(k, word(k)) for k in PROVIDER_KINDS],
+            genders=[("", "No preference"), ("female", "Female"), ("male", "Male")],
+        )
+
+    @router.get("/app/coordinator/providers/new")
+    def new_provider(request: Request) -> Response:
+        web.require(request, "coordinator")
+        return new_record_page(request, "provider", {"kind": "care_home"}, {})
+
+    @router.post("/app/coordinator/providers/new")
+    def add_provider(request: Request, form: CsrfForm) -> Response:
+        actor = web.require(request, "coordinator")
+        keys = ("id", "name", "kind", "address", "phone", "email", "postcode", "lat", "lon")
+        values: dict[str, Any] = {k: forms.text(form, k) for k in keys}
+        errors: dict[str, str] = {}
+        if not _ID.match(values["id"]):
+            errors["id"] = "Enter the provider's reference: letters, digits, - or _ only"
+        if not values["name"]:
+            errors["name"] = "Enter the provider's name"
+        if values["kind"] not in PROVIDER_KINDS:
+            errors["kind"] = "Select the kind of provider"
+        place = _location(form, errors)
+        if not errors:
+            try:
+                bank.get_provider(actor, values["id"])
+                errors["id"] = "There is already a provider with this reference"
+            except NotFound:
+                pass
+        if errors or place is None:
+            return new_record_page(request, "provider", values, errors, status=400)
+        provider = Provider(
+            id=values["id"], name=values["name"][:200], kind=values["kind"], location=place
+        )
+        bank.put_provider(actor, provider)
+        directory.put(
+            web.ctx,
+            actor,
+            "provider",
+            provider.id,
+            name=provider.name,
+            address=values["address"],
+            phone=values["phone"],
+            email=values["email"],
+        )
+        web.session(request).flash(f"{provider.name} is added.")
+        return web.redirect(request, f"/app/coordinator/providers/{provider.id}")
+
+    @router.get("/app/providers/{provider_id}/clients/new")
+    def new_client(request: Request, provider_id: str) -> Response:
+        actor = web.require(request, "coordinator", "provider")
+        provider = bank.get_provider(actor, provider_id)
+        return new_record_page(request, "client", {}, {}, provider=provider)
+
+    @router.post("/app/providers/{provider_id}/clients/new")
+    def add_client(request: Request, provider_id: str, form: CsrfForm) -> Response:
+        actor = web.require(request, "coordinator", "provider")
+        provider = bank.get_provider(actor, provider_id)
+        keys = ("id", "name", "address", "phone", "needs", "carer_gender", "postcode", "lat", "lon")
+        values: dict[str, Any] = {k: forms.text(form, k) for k in keys}
+        errors: dict[str, str] = {}
+        if not _ID.match(values["id"]):
+            errors["id"] = "Enter the client's reference: letters, digits, - or _ only"
+        if not values["name"]:
+            errors["name"] = "Enter the client's name"
+        if values["carer_gender"] not in ("", "female", "male"):
+            errors["carer_gender"] = "Select a preference"
+        place = _location(form, errors)
+        if not errors:
+            try:
+                bank.get_client(Actor.system(), values["id"])
+                errors["id"] = "There is already a client with this reference"
+            except NotFound:
+                pass
+        if errors or place is None:
+            return new_record_page(request, "client", values, errors, status=400, provider=provider)
+        client = Client(
+            id=values["id"],
+            provider_id=provider.id,
+            location=place,
+            carer_gender=values["carer_gender"] or None,
+        )
+        bank.put_client(actor, client)
+        directory.put(
+            web.ctx,
+            actor,
+            "client",
+            client.id,
+            name=values["name"],
+            address=values["address"],
+            phone=values["phone"],
+            needs=values["needs"],
+        )
+        web.session(request).flash(f"{values['name']} is added.")
+        back = (
+            f"/app/coordinator/providers/{provider.id}"
+            if actor.role == "coordinator"
+            else "/app/provider/clients"
+        )
+        return web.redirect(request, back)
+
     @router.get("/app/coordinator/providers/{provider_id}")
     def provider_details(request: Request, provider_id: str) -> Response:
         actor = web.require(request, "coordinator")

@@ -444,3 +444,54 @@ def test_long_and_far_ahead_gaps_are_warned_about_or_refused() -> None:
     assert errors == {} and "10 weeks" in warnings[0]
     errors, _ = plausibility(gap(8, 400), settings, now)
     assert "52 weeks" in errors["date-day"]
+
+
+def test_providers_and_clients_are_added_in_the_pages(
+    coordinator: TestClient, provider: TestClient, service: Service
+) -> None:
+    page = coordinator.get("/app/coordinator/providers/new")
+    place = {"postcode": "BL9 0EJ", "lat": "53.59", "lon": "-2.29"}
+    bad = coordinator.post(
+        "/app/coordinator/providers/new",
+        data={"csrf_token": csrf_of(page.text), "id": "bad id", "kind": "care_home", **place},
+    )
+    assert (
+        bad.status_code == 400 and '<a href="#id">' in bad.text and '<a href="#name">' in bad.text
+    )
+    done = coordinator.post(
+        "/app/coordinator/providers/new",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "id": "CH99",
+            "name": "Elton Lodge",
+            "kind": "care_home",
+            "address": "2 Elton Road",
+            "phone": "0161 496 0099",
+            "email": "",
+            **place,
+        },
+    )
+    assert done.status_code == 200 and "Elton Lodge is added" in done.text
+    assert service.bank.get_provider(SYSTEM, "CH99").name == "Elton Lodge"
+    # a provider adds a client of its own
+    form = provider.get(f"/app/providers/{PROVIDER_ID}/clients/new")
+    added = provider.post(
+        f"/app/providers/{PROVIDER_ID}/clients/new",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "id": "C9001",
+            "name": "Harold Nuttall",
+            "address": "9 Bury Old Road",
+            "phone": "",
+            "needs": "Uses a frame",
+            "carer_gender": "male",
+            **place,
+        },
+    )
+    assert "Harold Nuttall is added" in added.text
+    client = service.bank.get_client(SYSTEM, "C9001")
+    assert client.provider_id == PROVIDER_ID and client.carer_gender == "male"
+    assert (
+        directory.details(service.bank.ctx, "client", ["C9001"])["C9001"].name == "Harold Nuttall"
+    )
+    assert provider.get("/app/providers/HC01/clients/new").status_code == 404

@@ -138,6 +138,8 @@ def test_the_coordinator_acts_on_an_emergency_and_runs_the_bank(
         ),
         ("providers", "/app/coordinator/providers"),
         ("provider-details", f"/app/coordinator/providers/{PROVIDER_ID}"),
+        ("provider-add", "/app/coordinator/providers/new"),
+        ("client-add", f"/app/providers/{PROVIDER_ID}/clients/new"),
         ("client-details", f"/app/clients/{service.scenario.clients[0].id}"),
         ("import", "/app/coordinator/import"),
         ("exports", "/app/coordinator/exports"),
@@ -196,6 +198,16 @@ def test_the_care_home_manager_posts_is_warned_of_a_duplicate_and_sees_who_comes
     assert len(mine) == 1 and first.endswith(mine[0].id)
 
     # a gap of theirs that the coordinator booked by phone: name, phone, arrival
+    from flexbank.services import phone_booking
+
+    for gap in service.bank.list_gaps(SYSTEM, provider_id=PROVIDER_ID, status="open"):
+        if gap.start <= service.clock():
+            continue
+        people = control_room.call_list(service.bank.ctx, SYSTEM, gap.id)
+        chosen = next((p for p in people if p.eligible), None)
+        if chosen is not None:
+            phone_booking.book_by_phone(service.bank.ctx, SYSTEM, gap.id, chosen.worker_id)
+            break
     booked = next(
         (
             b
