@@ -62,11 +62,18 @@ def register(router: APIRouter, web: Web) -> None:
         priority: str = "",
         provider: str = "",
         reason: str = "",
+        worker: str = "",
         q: str = "",
         page: str = "",
     ) -> Response:
         actor = web.require(request, "coordinator")
         today = web.today()
+        people = sorted(((w.id, w.name) for w in bank.list_workers(actor)), key=lambda p: p[1])
+        theirs: set[str] | None = None
+        if worker in dict(people):
+            theirs = {o.gap_id for o in bank.list_offers(actor, worker)}
+        else:
+            worker = ""
         last = today + dt.timedelta(days=DASHBOARD_DAYS - 1)
         now = web.clock()
         gaps = bank.list_gaps(actor, start=today - dt.timedelta(days=1), end=last)
@@ -89,11 +96,20 @@ def register(router: APIRouter, web: Web) -> None:
                 continue
             if reason and g.reason != reason:
                 continue
+            if theirs is not None and g.id not in theirs:
+                continue
             if not matches(q, r["provider"], r["client"], r["place"], g.id, word(g.kind)):
                 continue
             chosen.append(r)
         chosen.sort(key=lambda r: (PRIORITIES.index(r["gap"].priority), r["gap"].start))
-        query = {"day": day, "priority": priority, "provider": provider, "reason": reason, "q": q}
+        query = {
+            "day": day,
+            "priority": priority,
+            "provider": provider,
+            "reason": reason,
+            "worker": worker,
+            "q": q,
+        }
         listing = paginate(chosen, page, "/app/coordinator", query)
         report = bank.report(actor, ReportFilter(start=today, end=last))
         return web.render(
@@ -110,6 +126,7 @@ def register(router: APIRouter, web: Web) -> None:
             priority_options=[("", "Any priority")] + [(p, word(p)) for p in PRIORITIES],
             provider_options=[("", "Any provider"), *providers],
             reason_options=[("", "Any reason")] + [(r, word(r)) for r in REASONS],
+            worker_options=[("", "Any worker"), *people],
             open_count=len(open_gaps),
             offers_waiting=sum(g.offers_open for g in live),
             report=report,

@@ -111,6 +111,10 @@ def test_offer_to_the_best_now_uses_the_urgent_ranking_and_offers(
     assert [o.worker_id for o in offers] == ranked[: len(offers)]
     again = control_room.offer_now(service.bank.ctx, SYSTEM, gap.id)
     assert again.offers == [] and "have not answered yet" in again.why_none
+    # the open gaps offered to one of them
+    mine = coordinator.get("/app/coordinator", params={"worker": offers[0].worker_id})
+    table = mine.text[mine.text.index('id="open-gaps-table"') :]
+    assert f"/app/gaps/{gap.id}" in table
 
 
 def test_the_call_list_ranks_everyone_with_phones_and_plain_reasons(
