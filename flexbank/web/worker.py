@@ -43,8 +43,15 @@ def register(router: APIRouter, web: Web) -> None:
         answered = sorted(
             (o for o in mine if o not in waiting), key=lambda o: o.offered_at, reverse=True
         )[:10]
+        about = {o.id: offer_details.offer_details(web.ctx, actor, o.id) for o in waiting}
         return web.render(
-            request, "worker/offers.html", title="Your offers", waiting=waiting, answered=answered
+            request,
+            "worker/offers.html",
+            title="Your offers",
+            waiting=waiting,
+            answered=answered,
+            about=about,
+            why={k: why_not(v) for k, v in about.items()},
         )
 
     @router.get("/app/worker/offers/{offer_id}")

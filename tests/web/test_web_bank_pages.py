@@ -416,6 +416,9 @@ def test_an_offer_shows_what_a_worker_needs_and_no_accept_where_it_cannot_succee
     assert "You are already booked" in again and provider_name in again
     assert "/accept" not in again
     assert "rule" not in again.lower() and "[" not in again
+    listed = _main(client.get("/app/worker").text)
+    assert "You are already booked" in listed
+    assert f"/app/worker/offers/{offer.id}/accept" not in listed
 
 
 # ------------------------------------------------------------------ providers' checks
