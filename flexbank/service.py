@@ -22,7 +22,7 @@ def build_channels(settings: Settings) -> list[Channel]:
     channels: list[Channel] = []
     for name in dict.fromkeys(c.strip().lower() for c in settings.channels):
         if name == "log":
-            channels.append(LogChannel())
+            channels.append(LogChannel(show_links=settings.links_in_log()))
         elif name == "webhook":
             if not settings.webhook_url:
                 raise ValueError("the webhook channel needs FLEXBANK_WEBHOOK_URL")

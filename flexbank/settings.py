@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: sqlite:///<data_dir>/flexbank.db
     timezone: str = "Europe/London"
     secret_key: str = Field(default="", repr=False)  # signs offer links and webhooks
-    base_url: str = "http://127.0.0.1:8000"  # for links in notifications
+    base_url: str = "http://127.0.0.1:8000"  # for links; `flexbank serve` uses its address
 
     # offers
     urgent_within_hours: float = 24.0
@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     compliance_sweep_time: str = "02:00"
     lapse_warning_days: int = 30
 
+    # what the pages accept and show
+    gap_warn_hours: float = 12.0  # a gap longer than this needs a second confirmation
+    gap_max_hours: float = 24.0  # a gap longer than this is refused
+    gap_warn_weeks_ahead: float = 8.0  # a gap further ahead needs a second confirmation
+    gap_max_weeks_ahead: float = 52.0  # a gap further ahead is refused
+    default_pay_rate: float = 12.60  # GBP per hour when a provider has set none
+    pattern_weeks: int = 8  # weeks ahead a weekly availability pattern is turned into periods
+    sign_in_link_minutes: int = 15  # a one-time sign-in link by email is valid this long
+    log_links: bool | None = None  # the log channel prints links; None: on a loopback base URL
+
     # reports
     agency_premium_per_hour: float = 8.50  # GBP above the bank's own hourly cost
 
@@ -56,6 +66,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'flexbank.db').resolve()}"
+
+    def links_in_log(self) -> bool:
+        """Whether the log channel prints a message's link (a development install, on a
+        loopback address, unless ``log_links`` says otherwise)."""
+        if self.log_links is not None:
+            return self.log_links
+        from urllib.parse import urlsplit
+
+        return (urlsplit(self.base_url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
     def signing_key(self) -> str:
         """The secret for links and webhooks; a per-data-dir random one if unset."""

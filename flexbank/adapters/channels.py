@@ -34,15 +34,21 @@ def _ids(message: OutgoingMessage) -> str:
 
 
 class LogChannel:
-    """Writes one line per message to the ``flexbank.notifications`` logger: ids only."""
+    """Writes one line per message to the ``flexbank.notifications`` logger: ids only,
+    plus the message's link with ``show_links`` (a development install, where the log
+    stands in for email: see ``Settings.links_in_log``)."""
 
     name = "log"
 
-    def __init__(self, logger: logging.Logger | None = None) -> None:
+    def __init__(self, logger: logging.Logger | None = None, show_links: bool = False) -> None:
         self.logger = logger or log
+        self.show_links = show_links
 
     def send(self, message: OutgoingMessage) -> None:
-        self.logger.info("notification %s", _ids(message))
+        if self.show_links and message.link:
+            self.logger.info("notification %s link=%s", _ids(message), message.link)
+        else:
+            self.logger.info("notification %s", _ids(message))
 
 
 def payload(message: OutgoingMessage) -> dict[str, Any]:

@@ -148,6 +148,11 @@ def db_load_sample(
     scenario = generate(workers, gaps, seed, start=start)
     bank = bootstrap(settings)
     summary = bank.import_scenario(Actor.system(), scenario)
+    ctx = getattr(bank, "ctx", None)
+    if ctx is not None:  # made-up names, addresses and phones for the pages
+        from flexbank.services.directory import sample_details
+
+        sample_details(ctx, seed)
     demo = find_demo_gap(scenario, now, settings)
     if demo is None:
         err_console.print("[red]no worker of this sample can take an urgent visit now[/]")
@@ -230,23 +235,42 @@ def serve(
     with_scheduler: Annotated[
         bool, typer.Option("--with-scheduler", help="also run the scheduled jobs (one node)")
     ] = False,
+    dispatch: Annotated[
+        bool,
+        typer.Option(
+            "--dispatch/--no-dispatch", help="send the outbox every few seconds (default: yes)"
+        ),
+    ] = True,
 ) -> None:
-    """Serve the REST API (OpenAPI at /docs) and the web pages (/app) with uvicorn."""
+    """Serve the REST API (OpenAPI at /docs) and the web pages (/app) with uvicorn.
+
+    Links in messages use FLEXBANK_BASE_URL, or this address when it is not set."""
+    import os
+
     import uvicorn
 
     from flexbank.scheduling.runner import build_scheduler
     from flexbank.service import bootstrap, build_app
+    from flexbank.services.outbox_pump import OutboxPump
 
     _configure_logging()
     settings = Settings()
+    if not os.environ.get("FLEXBANK_BASE_URL"):
+        shown = f"[{host}]" if ":" in host else host
+        settings = settings.model_copy(update={"base_url": f"http://{shown}:{port}"})
     bank = bootstrap(settings)
     app = build_app(bank, settings)
     scheduler = build_scheduler(bank, settings) if with_scheduler else None
+    pump = OutboxPump(bank) if dispatch and scheduler is None else None
     if scheduler is not None:
         scheduler.start()
+    if pump is not None:
+        pump.start()
     try:
         uvicorn.run(app, host=host, port=port)
     finally:
+        if pump is not None:
+            pump.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
 

@@ -188,8 +188,11 @@ def cancel_gap(ctx: Ctx, actor: Actor, gap_id: str) -> GapOut:
                 kind="cancelled",
                 recipient_role="worker",
                 recipient_id=booking.worker_id,
-                subject=f"Booking cancelled: gap {row.id}",
-                body=f"Gap {row.id} was cancelled; your booking {booking.id} is cancelled.",
+                subject=f"Booking cancelled: {row.kind} on {ctx.local(row.start):%a %d %b %H:%M}",
+                body=(
+                    f"The {row.kind} on {ctx.local(row.start):%a %d %b %H:%M} was cancelled, "
+                    "so your booking is cancelled."
+                ),
                 now=now,
             )
         row.status = "cancelled"

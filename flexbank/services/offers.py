@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from flexbank.adapters.orm import BookingRow, GapRow, OfferRow
+from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, ProviderRow, WorkerRow
 from flexbank.adapters.scenario import build_scenario, held_offers_query
 from flexbank.adapters.uow import UnitOfWork
 from flexbank.checker import check_plan
@@ -87,7 +87,9 @@ def make_offer(
     )
     uow.session.add(offer)
     uow.session.flush()
-    word = "Urgent shift" if urgent else "Shift"
+    word = ("Urgent " + gap.kind) if urgent else gap.kind.capitalize()
+    provider = uow.session.get(ProviderRow, gap.provider_id)
+    where = provider.name if provider is not None else "a care provider"
     enqueue(
         uow,
         kind="offer",
@@ -95,7 +97,7 @@ def make_offer(
         recipient_id=worker_id,
         subject=f"{word} offered: {_when(ctx, offer.start)}",
         body=(
-            f"You are offered gap {gap.id} ({gap.kind}) from {_when(ctx, offer.start)} to "
+            f"You are offered a {gap.kind} at {where} from {_when(ctx, offer.start)} to "
             f"{_when(ctx, offer.end)}. Please answer by {_when(ctx, expires_at)}."
         ),
         link=ctx.link_for(offer),
@@ -121,7 +123,10 @@ def _close(
             recipient_role="worker",
             recipient_id=offer.worker_id,
             subject=f"Offer {target}: {_when(ctx, offer.start)}",
-            body=f"Your offer {offer.id} for gap {offer.gap_id} is {target}: {why}.",
+            body=(
+                f"Your offer for {_when(ctx, offer.start)} to {_when(ctx, offer.end)} "
+                f"is {target}: {why}."
+            ),
             now=now,
         )
 
@@ -226,9 +231,9 @@ def cascade(ctx: Ctx, uow: UnitOfWork, gap: GapRow, now: dt.datetime) -> list[Of
             kind="nobody_left",
             recipient_role="provider",
             recipient_id=gap.provider_id,
-            subject=f"No bank worker available for gap {gap.id}",
+            subject=f"No bank worker available for your {gap.kind} on {_when(ctx, gap.start)}",
             body=(
-                f"Gap {gap.id} on {_when(ctx, gap.start)} still needs {missing} worker(s) and "
+                f"Your {gap.kind} on {_when(ctx, gap.start)} still needs {missing} worker(s) and "
                 "nobody else in the bank can take it now."
             ),
             now=now,
@@ -355,7 +360,7 @@ def accept(ctx: Ctx, actor: Actor, offer_id: int) -> OfferOut:
                 recipient_id=offer.worker_id,
                 subject=f"Accepted: waiting for your partner ({_when(ctx, start)})",
                 body=(
-                    f"Thank you. Gap {gap.id} is a double-handed call: it is booked when "
+                    f"Thank you. This {gap.kind} is a double-handed call: it is booked when "
                     "every worker on it has accepted. We will confirm."
                 ),
                 now=now,
@@ -387,13 +392,18 @@ def book(ctx: Ctx, uow: UnitOfWork, gap: GapRow, offer: OfferRow, now: dt.dateti
     uow.session.add(booking)
     uow.session.flush()
     when = f"{_when(ctx, booking.start)} to {_when(ctx, booking.end)}"
+    provider = uow.session.get(ProviderRow, gap.provider_id)
+    worker = uow.session.get(WorkerRow, offer.worker_id)
+    where = provider.name if provider is not None else "the provider"
+    who = worker.name if worker is not None else "A bank worker"
+    phone = f" ({worker.phone})" if worker is not None and worker.phone else ""
     enqueue(
         uow,
         kind="booking",
         recipient_role="worker",
         recipient_id=offer.worker_id,
         subject=f"Booked: {_when(ctx, booking.start)}",
-        body=f"You are booked on gap {gap.id} ({gap.kind}) from {when}. Booking {booking.id}.",
+        body=f"You are booked for a {gap.kind} at {where} from {when}.",
         now=now,
     )
     enqueue(
@@ -401,8 +411,11 @@ def book(ctx: Ctx, uow: UnitOfWork, gap: GapRow, offer: OfferRow, now: dt.dateti
         kind="booking",
         recipient_role="provider",
         recipient_id=gap.provider_id,
-        subject=f"Gap {gap.id} booked",
-        body=f"Worker {offer.worker_id} is booked on gap {gap.id} from {when}.",
+        subject=f"{gap.kind.capitalize()} booked: {_when(ctx, booking.start)}",
+        body=(
+            f"{who}{phone} is booked for your {gap.kind} and arrives at "
+            f"{_when(ctx, booking.start)} (until {_when(ctx, booking.end)})."
+        ),
         now=now,
     )
     audit(

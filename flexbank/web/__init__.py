@@ -22,7 +22,17 @@ from fastapi.staticfiles import StaticFiles
 
 from flexbank.services.contract import Bank
 from flexbank.settings import Settings
-from flexbank.web import auth, coordinator, provider, reports, worker
+from flexbank.web import (
+    admin,
+    auth,
+    control_room,
+    coordinator,
+    email_sign_in,
+    people,
+    provider,
+    reports,
+    worker,
+)
 from flexbank.web.auth import worker_link
 from flexbank.web.common import STATIC, Web, page_route_class
 
@@ -38,7 +48,17 @@ def web_router(
     """
     web = Web(bank, settings, clock)
     router = APIRouter(route_class=page_route_class(web), include_in_schema=False)
-    for module in (auth, worker, provider, coordinator, reports):
+    for module in (
+        auth,
+        email_sign_in,
+        worker,
+        provider,
+        control_room,
+        people,
+        coordinator,
+        admin,
+        reports,
+    ):
         module.register(router, web)
     return router
 

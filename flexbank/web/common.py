@@ -30,6 +30,7 @@ from starlette.datastructures import FormData
 from flexbank import timeline
 from flexbank.services.contract import Actor, Bank, Forbidden, NotFound, Role
 from flexbank.settings import Settings
+from flexbank.web import plain
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -48,15 +49,18 @@ HOME: dict[Role, str] = {
 }
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     "coordinator": (
-        ("Dashboard", "/app/coordinator"),
+        ("Control room", "/app/coordinator"),
         ("Allocation", "/app/coordinator/runs"),
         ("Compliance", "/app/coordinator/compliance"),
         ("Workers", "/app/coordinator/workers"),
+        ("Run the bank", "/app/coordinator/bank"),
         ("Reports", "/app/reports"),
     ),
     "provider": (
         ("Your gaps", "/app/provider"),
         ("Post a gap", "/app/provider/gaps/new"),
+        ("Clients", "/app/provider/clients"),
+        ("Messages", "/app/provider/messages"),
         ("Reports", "/app/reports"),
     ),
     "worker": (
@@ -64,6 +68,7 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {
         ("Bookings", "/app/worker/bookings"),
         ("Availability", "/app/worker/availability"),
         ("Documents", "/app/worker/documents"),
+        ("Messages", "/app/worker/messages"),
     ),
 }
 ROLE_LABEL: dict[Role, str] = {
@@ -227,6 +232,8 @@ class Web:
     ) -> None:
         self.bank = bank
         self.settings = settings
+        #: the service layer's context, for the pages' own service modules
+        self.ctx: Any = getattr(bank, "ctx", None)
         self.clock: Callable[[], dt.datetime] = clock or _bank_clock(bank)
         self.fmt = Formatter(settings.timezone, self.clock)
         key = settings.signing_key()
@@ -248,10 +255,13 @@ class Web:
             hours=hours_text,
             duration=duration_text,
             humanise=humanise,
+            word=plain.word,
             pct=lambda x: f"{x * 100:.0f}%" if x is not None else "–",
             km=lambda x: f"{x:.1f} km",
         )
-        self.env.globals.update(role_label=ROLE_LABEL, plural=_plural, settings=settings)
+        self.env.globals.update(
+            role_label=ROLE_LABEL, plural=_plural, settings=settings, run_name=plain.run_name
+        )
 
     def today(self) -> dt.date:
         return timeline.local_date(self.clock(), self.settings.timezone)

@@ -24,11 +24,13 @@ from flexbank.services.contract import (
     Conflict,
     GapOut,
     NotFound,
-    ReportFilter,
     RunOut,
 )
 from flexbank.web import forms
-from flexbank.web.common import CsrfForm, PageError, Web, duration_text
+from flexbank.web.common import CsrfForm, PageError, Web, duration_text, hours_text
+from flexbank.web.control_room import gap_rows
+from flexbank.web.lists import matches, paginate
+from flexbank.web.plain import run_name, sentence, word
 from flexbank.web.records import register_of
 from flexbank.web.week_checks import WeekCheck, week_checks
 
@@ -379,37 +381,6 @@ def register(router: APIRouter, web: Web) -> None:
         except ValueError as e:
             raise PageError(400, "That date is not valid", "Use a date like 2026-11-30.") from e
 
-    @router.get("/app/coordinator")
-    def dashboard(request: Request) -> Response:
-        actor = web.require(request, "coordinator")
-        today = web.today()
-        last = today + dt.timedelta(days=DASHBOARD_DAYS - 1)
-        now = web.clock()
-        gaps = bank.list_gaps(actor, start=today, end=last)
-        live = [g for g in gaps if g.status != "cancelled"]
-        open_gaps = [g for g in live if g.status == "open" and g.end > now]
-        by_priority = {
-            p: sorted((g for g in open_gaps if g.priority == p), key=lambda g: (g.start, g.id))
-            for p in PRIORITIES
-        }
-        report = bank.report(actor, ReportFilter(start=today, end=last))
-        providers = {p.id: p.name for p in bank.list_providers(actor)}
-        return web.render(
-            request,
-            "coordinator/dashboard.html",
-            title="Dashboard",
-            first=today,
-            last=last,
-            by_priority=by_priority,
-            rows_per_priority=ROWS_PER_PRIORITY,
-            open_count=len(open_gaps),
-            gap_count=len(live),
-            offers_waiting=sum(g.offers_open for g in live),
-            report=report,
-            providers=providers,
-            runs=bank.list_runs(actor)[-3:][::-1],
-        )
-
     # allocation ------------------------------------------------------------------
     @router.get("/app/coordinator/runs")
     def runs(request: Request) -> Response:
@@ -466,9 +437,9 @@ def register(router: APIRouter, web: Web) -> None:
             def hook(progress: Any) -> None:
                 job.events.append(
                     {
-                        "stage": str(progress.stage),
-                        "objective": f"{progress.objective:g}",
-                        "bound": f"{progress.bound:g}",
+                        "stage": word(str(progress.stage)),
+                        "objective": hours_text(progress.objective / 60),
+                        "bound": hours_text(progress.bound / 60),
                         "elapsed": f"{progress.elapsed:.1f} s",
                     }
                 )
@@ -482,7 +453,7 @@ def register(router: APIRouter, web: Web) -> None:
     def job_state(job: Job) -> dict[str, Any]:
         done = job.finished is not None
         text = {
-            "running": "Solving",
+            "running": "Planning",
             "succeeded": "Finished: review the plan",
             "failed": "Failed",
             "published": "Published",
@@ -518,14 +489,12 @@ def register(router: APIRouter, web: Web) -> None:
             live=True,
         )
 
-    @router.get("/app/coordinator/runs/{run_id}")
-    def run_page(request: Request, run_id: int) -> Response:
-        actor = web.require(request, "coordinator")
-        run = bank.get_run(actor, run_id)
+    def run_rows(actor: Actor, run: RunOut) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         gaps = _gaps_of_run(actor, run)
         workers = {w.id: w for w in bank.list_workers(actor)}
-        providers = {p.id: p.name for p in bank.list_providers(actor)}
+        rows = {r["gap"].id: r for r in gap_rows(web, list(gaps.values()))}
         assignments = []
+        unfilled = []
         if run.plan is not None:
             for a in run.plan.assignments:
                 gap = gaps.get(a.gap_id)
@@ -533,17 +502,131 @@ def register(router: APIRouter, web: Web) -> None:
                 km = None
                 if gap is not None and worker is not None:
                     km = geo.distance_km(worker.home, gap.location)
-                assignments.append({"a": a, "gap": gap, "worker": worker, "km": km})
+                assignments.append(
+                    {"a": a, "gap": gap, "row": rows.get(a.gap_id), "worker": worker, "km": km}
+                )
+            for u in run.plan.unfilled:
+                unfilled.append({"u": u, "gap": gaps.get(u.gap_id), "row": rows.get(u.gap_id)})
+        return assignments, unfilled
+
+    def keep(
+        item: dict[str, Any], day: str, priority: str, provider: str, worker: str, q: str
+    ) -> bool:
+        gap, row = item["gap"], item["row"]
+        if gap is None or row is None:
+            return not (day or priority or provider or worker or q)
+        if day and web.fmt.local(gap.start).date().isoformat() != day:
+            return False
+        if priority and gap.priority != priority:
+            return False
+        if provider and gap.provider_id != provider:
+            return False
+        w = item.get("worker")
+        if worker and (w is None or w.id != worker):
+            return False
+        return matches(q, row["provider"], row["client"], row["place"], gap.id, w.name if w else "")
+
+    @router.get("/app/coordinator/runs/{run_id}")
+    def run_page(
+        request: Request,
+        run_id: int,
+        show: str = "assigned",
+        day: str = "",
+        priority: str = "",
+        provider: str = "",
+        worker: str = "",
+        q: str = "",
+        page: str = "",
+    ) -> Response:
+        actor = web.require(request, "coordinator")
+        run = bank.get_run(actor, run_id)
+        assignments, unfilled = run_rows(actor, run)
+        show = "unfilled" if show == "unfilled" else "assigned"
+        items = assignments if show == "assigned" else unfilled
+        chosen = [i for i in items if keep(i, day, priority, provider, worker, q)]
+        query = {
+            "show": show,
+            "day": day,
+            "priority": priority,
+            "provider": provider,
+            "worker": worker,
+            "q": q,
+        }
+        listing = paginate(chosen, page, f"/app/coordinator/runs/{run_id}", query)
+        days = sorted({web.fmt.local(i["gap"].start).date() for i in items if i["gap"]})
+        providers = sorted(
+            {(i["gap"].provider_id, i["row"]["provider"]) for i in items if i["row"]},
+            key=lambda p: p[1],
+        )
+        people = sorted(
+            {(i["worker"].id, i["worker"].name) for i in assignments if i.get("worker")},
+            key=lambda p: p[1],
+        )
         return web.render(
             request,
             "coordinator/run.html",
-            title=f"Allocation run {run.id}",
+            title=run_name(run.key, run.id),
             run=run,
-            gaps=gaps,
-            workers=workers,
-            providers=providers,
-            assignments=assignments,
+            listing=listing,
+            show=show,
+            filters=query,
+            filtered=any(v for k, v in query.items() if k != "show"),
+            assigned_count=len(assignments),
+            unfilled_count=len(unfilled),
+            day_options=[("", "Any day")] + [(d.isoformat(), web.fmt.day(d)) for d in days],
+            priority_options=[("", "Any priority")] + [(p, word(p)) for p in PRIORITIES],
+            provider_options=[("", "Any provider"), *providers],
+            worker_options=[("", "Any worker"), *people],
             stages=_stages(run),
+            sentence=sentence,
+        )
+
+    def publish_counts(actor: Actor, run: RunOut) -> tuple[int, int]:
+        """The offers a publish would send, and to how many workers: the publish's own
+        rules (open gaps not started, places left, nobody booked, waiting, holding or
+        having declined the gap is offered it again)."""
+        if run.plan is None:
+            return 0, 0
+        gaps = _gaps_of_run(actor, run)
+        by_gap: dict[str, list[Any]] = {}
+        for offer in bank.list_offers(actor):
+            by_gap.setdefault(offer.gap_id, []).append(offer)
+        now = web.clock()
+        planned: dict[str, list[str]] = {}
+        for a in run.plan.assignments:
+            planned.setdefault(a.gap_id, []).append(a.worker_id)
+        sending: list[str] = []
+        for gap_id, workers in planned.items():
+            gap = gaps.get(gap_id)
+            if gap is None or gap.status != "open" or gap.start <= now:
+                continue
+            offers = by_gap.get(gap_id, [])
+            booked = set(gap.booked_workers)
+            held = {o.worker_id for o in offers if o.status == "accepted"} - booked
+            waiting = {o.worker_id for o in offers if o.status == "offered"}
+            declined = {o.worker_id for o in offers if o.status == "declined"}
+            places = gap.headcount - len(booked) - len(held) - len(waiting)
+            for worker_id in sorted(workers):
+                if places <= 0:
+                    break
+                if worker_id in booked | held | waiting | declined:
+                    continue
+                sending.append(worker_id)
+                places -= 1
+        return len(sending), len(set(sending))
+
+    @router.get("/app/coordinator/runs/{run_id}/publish")
+    def publish_page(request: Request, run_id: int) -> Response:
+        actor = web.require(request, "coordinator")
+        run = bank.get_run(actor, run_id)
+        offers, workers = publish_counts(actor, run)
+        return web.render(
+            request,
+            "coordinator/publish.html",
+            title="Publish the plan",
+            run=run,
+            offers=offers,
+            workers=workers,
         )
 
     def _gaps_of_run(actor: Actor, run: RunOut) -> dict[str, GapOut]:
@@ -567,7 +650,9 @@ def register(router: APIRouter, web: Web) -> None:
         return web.render(
             request,
             "coordinator/explain.html",
-            title=f"Why: gap {gap_id}",
+            title=f"Why: {word(gap.kind).lower()} on {web.fmt.when(gap.start)}",
+            row=gap_rows(web, [gap])[0],
+            sentence=sentence,
             run=run,
             gap=gap,
             reasons=reasons,
@@ -580,12 +665,18 @@ def register(router: APIRouter, web: Web) -> None:
     def publish(request: Request, run_id: int, form: CsrfForm) -> Response:
         actor = web.require(request, "coordinator")
         session = web.session(request)
+        if forms.text(form, "confirm") != "yes":
+            return web.redirect(request, f"/app/coordinator/runs/{run_id}/publish")
         try:
             offers = bank.publish_run(actor, run_id)
         except Conflict as e:
             session.flash(str(e), kind="error", heading="The plan could not be published")
             return web.redirect(request, f"/app/coordinator/runs/{run_id}")
-        session.flash(f"The plan is published: {len(offers)} offers sent to workers.")
+        people = len({o.worker_id for o in offers})
+        session.flash(
+            f"The plan is published: {len(offers)} offers sent to {people} "
+            f"worker{'s' if people != 1 else ''}."
+        )
         return web.redirect(request, f"/app/coordinator/runs/{run_id}")
 
     # compliance ------------------------------------------------------------------
@@ -604,18 +695,6 @@ def register(router: APIRouter, web: Web) -> None:
         )
 
     # workers -----------------------------------------------------------------------
-    @router.get("/app/coordinator/workers")
-    def workers(request: Request) -> Response:
-        actor = web.require(request, "coordinator")
-        everyone = sorted(bank.list_workers(actor), key=lambda w: w.id)
-        booked: dict[str, int] = {}
-        for b in bank.list_bookings(actor):
-            if b.status != "cancelled":
-                booked[b.worker_id] = booked.get(b.worker_id, 0) + 1
-        return web.render(
-            request, "coordinator/workers.html", title="Workers", workers=everyone, booked=booked
-        )
-
     def engagements_of(
         actor: Actor, worker: Worker, first: dt.date, last: dt.date
     ) -> list[Engagement]:

@@ -11,9 +11,13 @@ from typing import get_args
 from fastapi import APIRouter, Request, Response
 
 from flexbank.models import PRIORITIES, Client, GapKind, GapReason, Gender, Priority
+from flexbank.services import directory, messages, posting
 from flexbank.services.contract import Actor, Conflict, GapIn, GapOut, InvalidInput
+from flexbank.settings import Settings
 from flexbank.web import forms
 from flexbank.web.common import CsrfForm, Web, humanise
+from flexbank.web.control_room import gap_rows
+from flexbank.web.plain import word
 
 #: Skills a gap can ask for (those the bank's workers record).
 SKILLS = (
@@ -104,6 +108,52 @@ def read_gap_form(
     return gap, {}
 
 
+def plausibility(
+    gap: GapIn, settings: Settings, now: dt.datetime
+) -> tuple[dict[str, str], list[str]]:
+    """Refusals (errors keyed by field) and warnings (to confirm) for a gap that is
+    unusually long or far ahead (limits in the settings)."""
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+    hours = (gap.end - gap.start).total_seconds() / 3600
+    weeks = (gap.start - now).total_seconds() / (7 * 24 * 3600)
+    if hours > settings.gap_max_hours:
+        errors["end"] = (
+            f"A gap can be at most {settings.gap_max_hours:g} hours long: "
+            "post longer cover as separate shifts"
+        )
+    elif hours > settings.gap_warn_hours:
+        warnings.append(
+            f"This gap is {hours:g} hours long, longer than {settings.gap_warn_hours:g} hours. "
+            "Check the start and end times."
+        )
+    if weeks > settings.gap_max_weeks_ahead:
+        errors["date-day"] = (
+            f"A gap can start at most {settings.gap_max_weeks_ahead:g} weeks from today"
+        )
+    elif weeks > settings.gap_warn_weeks_ahead:
+        warnings.append(
+            f"This gap starts in {weeks:.0f} weeks, more than {settings.gap_warn_weeks_ahead:g} "
+            "weeks ahead. Check the date."
+        )
+    return errors, warnings
+
+
+def duplicates(gap: GapIn, existing: list[GapOut]) -> list[GapOut]:
+    """Gaps already posted for the same client at an overlapping time, or for the same
+    premises at the same start and end (several shifts can run side by side)."""
+    same = []
+    for g in existing:
+        if g.status == "cancelled" or g.client_id != gap.client_id or g.kind != gap.kind:
+            continue
+        if gap.client_id is None:
+            if g.start == gap.start and g.end == gap.end:
+                same.append(g)
+        elif g.start < gap.end and gap.start < g.end:
+            same.append(g)
+    return same
+
+
 def _as_list(value: object) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
@@ -126,8 +176,8 @@ def register(router: APIRouter, web: Web) -> None:
             "provider/gaps.html",
             title="Your gaps",
             provider=provider,
-            coming=coming,
-            past=past[:20],
+            coming=gap_rows(web, coming),
+            past=gap_rows(web, past[:20]),
         )
 
     def form_page(
@@ -136,8 +186,11 @@ def register(router: APIRouter, web: Web) -> None:
         values: dict[str, object],
         errors: dict[str, str],
         status: int = 200,
+        warnings: list[str] | None = None,
+        same: list[dict[str, object]] | None = None,
     ) -> Response:
         clients = bank.list_clients(actor, _mine(actor))
+        names = directory.details(web.ctx, "client", [c.id for c in clients])
         return web.render(
             request,
             "provider/new_gap.html",
@@ -145,14 +198,20 @@ def register(router: APIRouter, web: Web) -> None:
             title="Post a gap",
             values=values,
             errors=errors,
-            clients=clients,
+            warnings=warnings or [],
+            same=same or [],
+            clients=sorted(
+                ((c, names.get(c.id)) for c in clients),
+                key=lambda pair: (pair[1].name or pair[0].id) if pair[1] else pair[0].id,
+            ),
             kinds=[
                 ("shift", "A shift", "At your care home or service"),
                 ("visit", "A visit", "A home-care call at a client's home"),
             ],
-            reasons=[("", "Choose a reason")] + [(r, humanise(r)) for r in REASONS],
+            word=word,
+            reasons=[("", "Choose a reason")] + [(r, word(r)) for r in REASONS],
             priorities=[(p, humanise(p), PRIORITY_HINTS[p]) for p in PRIORITIES],
-            skills=[(s, humanise(s)) for s in SKILLS],
+            skills=[(s, word(s)) for s in SKILLS],
             genders=[("", "No preference"), ("female", "Female"), ("male", "Male")],
         )
 
@@ -183,6 +242,25 @@ def register(router: APIRouter, web: Web) -> None:
         gap_in, errors = read_gap_form(values, clients, web.settings.timezone, web.clock())
         if gap_in is None:
             return form_page(request, actor, values, errors, status=400)
+        already = posting.posted_with_key(web.ctx, actor, _mine(actor), str(values["key"]))
+        if already is not None:  # the same form sent again (a double click, a retry)
+            return web.redirect(request, f"/app/gaps/{already}")
+        refusals, warnings = plausibility(gap_in, web.settings, web.clock())
+        if refusals:
+            return form_page(request, actor, values, refusals, status=400)
+        confirmed = forms.text(form, "confirm") == "yes"
+        same = duplicates(gap_in, bank.list_gaps(actor, provider_id=_mine(actor)))
+        if same and not confirmed:
+            warnings.insert(
+                0,
+                "You have already posted a gap for the same "
+                + ("client" if gap_in.client_id else "place")
+                + " at this time. Post another one only if you need more workers.",
+            )
+        if warnings and not confirmed:
+            return form_page(
+                request, actor, values, {}, warnings=warnings, same=gap_rows(web, same)
+            )
         try:
             gap, created = bank.post_gap(actor, _mine(actor), gap_in, str(values["key"]))
         except InvalidInput as e:
@@ -191,7 +269,7 @@ def register(router: APIRouter, web: Web) -> None:
         except Conflict as e:
             return form_page(request, actor, values, {"date-day": str(e)}, status=409)
         if created:
-            web.session(request).flash(_posted_message(gap))
+            web.session(request).flash(_posted_message(gap, web))
         return web.redirect(request, f"/app/gaps/{gap.id}")
 
     @router.get("/app/gaps/{gap_id}")
@@ -200,30 +278,40 @@ def register(router: APIRouter, web: Web) -> None:
         gap = bank.get_gap(actor, gap_id)
         offers = sorted(bank.gap_offers(actor, gap_id), key=lambda o: o.offered_at)
         bookings = [
-            b for b in bank.list_bookings(actor, provider_id=gap.provider_id) if b.gap_id == gap.id
+            b
+            for b in bank.list_bookings(actor, provider_id=gap.provider_id)
+            if b.gap_id == gap.id and b.status != "cancelled"
         ]
-        names: dict[str, str] = {}
-        if actor.role == "coordinator":
-            wanted = {o.worker_id for o in offers} | {b.worker_id for b in bookings}
-            names = {w.id: w.name for w in bank.list_workers(actor) if w.id in wanted}
-        client = None
-        if gap.client_id:
-            client = next(
-                (c for c in bank.list_clients(actor, gap.provider_id) if c.id == gap.client_id),
-                None,
-            )
+        people = directory.details(
+            web.ctx, "worker", {o.worker_id for o in offers} | {b.worker_id for b in bookings}
+        )
+        row = gap_rows(web, [gap])[0]
+        client = directory.details(web.ctx, "client", [gap.client_id] if gap.client_id else [])
         counts = {s: sum(1 for o in offers if o.status == s) for s in OFFER_STATES}
         return web.render(
             request,
             "provider/gap.html",
-            title=f"Gap {gap.id}",
+            title=f"{word(gap.kind)} on {web.fmt.when(gap.start)}",
             gap=gap,
+            row=row,
             offers=offers,
             bookings=bookings,
-            names=names,
-            client=client,
+            people=people,
+            client=client.get(gap.client_id) if gap.client_id else None,
             counts=counts,
+            coordinator=actor.role == "coordinator",
+            soon=web.clock() + dt.timedelta(hours=web.settings.urgent_within_hours) >= gap.start,
             back="/app/provider" if actor.role == "provider" else "/app/coordinator",
+        )
+
+    @router.get("/app/provider/messages")
+    def message_history(request: Request) -> Response:
+        actor = web.require(request, "provider")
+        return web.render(
+            request,
+            "messages.html",
+            title="Your messages",
+            messages_sent=messages.messages_for(web.ctx, actor),
         )
 
     @router.get("/app/gaps/{gap_id}/cancel")
@@ -241,17 +329,26 @@ def register(router: APIRouter, web: Web) -> None:
         except Conflict as e:
             session.flash(str(e), kind="error", heading="The gap could not be cancelled")
             return web.redirect(request, f"/app/gaps/{gap_id}")
-        session.flash(f"Gap {gap.id} is cancelled. Workers offered or booked have been told.")
+        session.flash(
+            f"The {word(gap.kind).lower()} on {web.fmt.span(gap.start, gap.end)} is cancelled. "
+            "Workers offered or booked have been told."
+        )
         return web.redirect(request, f"/app/gaps/{gap.id}")
 
 
-def _posted_message(gap: GapOut) -> str:
+def _posted_message(gap: GapOut, web: Web) -> str:
+    what = f"Your {word(gap.kind).lower()} on {web.fmt.span(gap.start, gap.end)} is posted."
     if gap.urgent and gap.offers_open:
         return (
-            f"Gap {gap.id} is posted. It starts soon, so it was offered at once to "
+            f"{what} It starts soon, so it was offered at once to "
             f"{gap.offers_open} worker{'s' if gap.offers_open != 1 else ''}."
         )
-    return f"Gap {gap.id} is posted. The daily allocation will offer it to workers."
+    if gap.urgent:
+        return (
+            f"{what} Nobody in the bank can take it at once: the flex team sees it now and "
+            "will ring round."
+        )
+    return f"{what} The daily allocation will offer it to workers."
 
 
 __all__ = ["Priority", "read_gap_form", "register"]

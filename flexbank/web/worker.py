@@ -8,9 +8,12 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 
 from flexbank.models import Period
+from flexbank.services import messages, offer_details, patterns
 from flexbank.services.contract import Actor, Conflict, NotFound, OfferOut
 from flexbank.web import forms
 from flexbank.web.common import CsrfForm, Web
+from flexbank.web.lists import paginate
+from flexbank.web.plain import rules_text, word
 from flexbank.web.records import worker_compliance
 
 
@@ -40,8 +43,15 @@ def register(router: APIRouter, web: Web) -> None:
         answered = sorted(
             (o for o in mine if o not in waiting), key=lambda o: o.offered_at, reverse=True
         )[:10]
+        about = {o.id: offer_details.offer_details(web.ctx, actor, o.id) for o in waiting}
         return web.render(
-            request, "worker/offers.html", title="Your offers", waiting=waiting, answered=answered
+            request,
+            "worker/offers.html",
+            title="Your offers",
+            waiting=waiting,
+            answered=answered,
+            about=about,
+            why={k: why_not(v) for k, v in about.items()},
         )
 
     @router.get("/app/worker/offers/{offer_id}")
@@ -49,9 +59,39 @@ def register(router: APIRouter, web: Web) -> None:
         actor = web.require(request, "worker")
         offer = find_offer(actor, offer_id)
         is_open = offer.status == "offered" and offer.expires_at > web.clock()
+        about = offer_details.offer_details(web.ctx, actor, offer_id, check=is_open)
         return web.render(
-            request, "worker/offer.html", title="Your offer", offer=offer, is_open=is_open
+            request,
+            "worker/offer.html",
+            title=f"{word(about.kind)} offered at {offer.provider_name}",
+            offer=offer,
+            is_open=is_open,
+            about=about,
+            why_not=why_not(about),
+            directions=directions(about),
         )
+
+    def why_not(about: offer_details.OfferDetails) -> str:
+        """Why accepting cannot succeed now, in plain words ('' when it can)."""
+        if about.clashes:
+            c = about.clashes[0]
+            return (
+                f"You are already booked {web.fmt.time(c.start)}-{web.fmt.time(c.end)} "
+                f"on {web.fmt.day(c.start)} at {c.provider_name}."
+            )
+        if about.blocking_codes:
+            return "You cannot take this one: " + rules_text(about.blocking_codes) + "."
+        return ""
+
+    def directions(about: offer_details.OfferDetails) -> dict[str, str]:
+        loc = about.location
+        return {
+            "geo": f"geo:{loc.lat:.6f},{loc.lon:.6f}",
+            "map": (
+                "https://www.openstreetmap.org/directions?to="
+                f"{loc.lat:.6f}%2C{loc.lon:.6f}#map=16/{loc.lat:.5f}/{loc.lon:.5f}"
+            ),
+        }
 
     @router.post("/app/worker/offers/{offer_id}/accept")
     def accept(request: Request, offer_id: int, form: CsrfForm) -> Response:
@@ -60,7 +100,11 @@ def register(router: APIRouter, web: Web) -> None:
         try:
             offer = bank.accept_offer(actor, offer_id)
         except Conflict as e:
-            session.flash(str(e), kind="error", heading="We could not book this shift")
+            about = offer_details.offer_details(web.ctx, actor, offer_id, check=False)
+            text = why_not(about) or (
+                "You cannot take this one: " + rules_text(e.codes or ["other"]) + "."
+            )
+            session.flash(text, kind="error", heading=f"We could not book this {about.kind}")
             return web.redirect(request, f"/app/worker/offers/{offer_id}")
         session.flash(
             f"You are booked at {offer.provider_name}, {web.fmt.span(offer.start, offer.end)}."
@@ -78,6 +122,16 @@ def register(router: APIRouter, web: Web) -> None:
             return web.redirect(request, f"/app/worker/offers/{offer_id}")
         session.flash(f"You declined the offer at {offer.provider_name}.")
         return web.redirect(request, "/app/worker")
+
+    @router.get("/app/worker/messages")
+    def message_history(request: Request) -> Response:
+        actor = web.require(request, "worker")
+        return web.render(
+            request,
+            "messages.html",
+            title="Your messages",
+            messages_sent=messages.messages_for(web.ctx, actor),
+        )
 
     @router.get("/app/worker/bookings")
     def bookings(request: Request) -> Response:
@@ -105,18 +159,59 @@ def register(router: APIRouter, web: Web) -> None:
         values: dict[str, object] | None = None,
         status: int = 200,
     ) -> Response:
+        patterns.renew(web.ctx, _me(actor))  # idempotent: keeps patterns running ahead
         worker = bank.get_worker(actor, _me(actor))
         now = web.clock()
         periods = sorted((p for p in worker.availability if p.end > now), key=lambda p: p.start)
+        listing = paginate(
+            periods, request.query_params.get("page"), "/app/worker/availability", {}, 14
+        )
         return web.render(
             request,
             "worker/availability.html",
             status=status,
             title="Your availability",
-            periods=periods,
+            periods=listing.rows,
+            listing=listing,
+            weekly=patterns.list_patterns(web.ctx, actor, _me(actor)),
+            weekdays=[("", "Choose a day")] + [(str(i), d) for i, d in enumerate(patterns.DAYS)],
+            weeks=web.settings.pattern_weeks,
             errors=errors or {},
             values=values or {"date": {}},
         )
+
+    @router.post("/app/worker/availability/weekly")
+    def add_weekly(request: Request, form: CsrfForm) -> Response:
+        actor = web.require(request, "worker")
+        errors: dict[str, str] = {}
+        day = forms.text(form, "weekday")
+        values: dict[str, object] = {
+            "date": {},
+            "weekday": day,
+            "w_start": forms.text(form, "w_start"),
+            "w_end": forms.text(form, "w_end"),
+        }
+        if day not in {str(i) for i in range(7)}:
+            errors["weekday"] = "Choose the day of the week"
+        start = forms.parse_time(forms.text(form, "w_start"), "start time", errors, "w_start")
+        end = forms.parse_time(forms.text(form, "w_end"), "end time", errors, "w_end")
+        if start and end and start == end:
+            errors["w_end"] = "The end time must be different from the start time"
+        if errors or start is None or end is None:
+            return availability_page(request, actor, errors, values, status=400)
+        pattern, added = patterns.add_pattern(web.ctx, actor, _me(actor), int(day), start, end)
+        web.session(request).flash(
+            f"You are available {pattern.text}, every week: {added} times added for the next "
+            f"{web.settings.pattern_weeks} weeks."
+        )
+        return web.redirect(request, "/app/worker/availability")
+
+    @router.post("/app/worker/availability/weekly/{pattern_id}/remove")
+    def remove_weekly(request: Request, pattern_id: int, form: CsrfForm) -> Response:
+        actor = web.require(request, "worker")
+        pattern = patterns.remove_pattern(web.ctx, actor, _me(actor), pattern_id)
+        web.session(request).flash(f"You are no longer available {pattern.text} every week.")
+        return web.redirect(request, "/app/worker/availability")
 
     @router.get("/app/worker/availability")
     def availability(request: Request) -> Response:

@@ -76,7 +76,7 @@ def test_urgent_gap_posted_accepted_on_a_phone_and_seen_by_the_coordinator(
         service.worker_link(offer.worker_id, offer.id).replace(service.settings.base_url, live_url)
     )
     worker.wait_for_url(f"{live_url}/app/worker/offers/{offer.id}")
-    card = worker.locator(".app-card")
+    card = worker.locator("#offer-details")
     assert offer.provider_name in card.inner_text()
     assert "from your home" in card.inner_text()
     assert fits_phone(worker), "the offer page scrolls sideways at 360 px"
@@ -179,6 +179,11 @@ def test_every_page_passes_axe_and_worker_pages_fit_a_phone(
         check(desk, "coordinator-explain-unfilled")
     desk.goto(f"{live_url}/app/coordinator/runs/{run_id}")
     desk.get_by_role("button", name=re.compile("^Publish")).click()
+    desk.wait_for_url(re.compile(r"/publish$"))
+    counts = desk.locator("#publish-counts").inner_text()
+    assert re.search(r"This sends \d+ offers? to \d+ workers?", counts), counts
+    check(desk, "coordinator-publish-confirm")
+    desk.get_by_role("button", name=re.compile("^Yes, send")).click()
     assert "The plan is published" in desk.locator(".govuk-notification-banner").inner_text()
     for name, path in (
         ("coordinator-compliance", "/app/coordinator/compliance"),

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import PROVIDER_ID, URGENT, Service
+from web_support import PROVIDER_ID, URGENT, Service, csrf_of, signed_in, worker_client
 
 from flexbank.models import Location
 from flexbank.policy import Policy
@@ -16,34 +16,6 @@ from flexbank.services.contract import Actor
 from flexbank.web.common import SESSION_COOKIE, safe_next
 from flexbank.web.coordinator import Engagement, day_round, week_view
 from flexbank.web.provider import read_gap_form
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-def signed_in(service: Service, token: str) -> TestClient:
-    client = TestClient(service.app)
-    page = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={"token": token, "csrf_token": csrf_of(page.text), "next": ""},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return client
-
-
-def worker_client(service: Service, worker_id: str, offer_id: int | None = None) -> TestClient:
-    client = TestClient(service.app)
-    link = service.worker_link(worker_id, offer_id).replace(service.settings.base_url, "")
-    response = client.get(link, follow_redirects=False)
-    assert response.status_code == 303
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -297,8 +269,8 @@ def test_a_provider_posts_follows_and_cancels_a_gap(service: Service, provider: 
         "date-day": "3",
         "date-month": "12",
         "date-year": "2026",
-        "start": "14:00",
-        "end": "22:00",
+        "start": "14:30",
+        "end": "22:30",
         "headcount": "1",
         "skills": ["dementia"],
         "carer_gender": "",
@@ -308,6 +280,22 @@ def test_a_provider_posts_follows_and_cancels_a_gap(service: Service, provider: 
     gap_url = response.headers["location"]
     again = provider.post("/app/provider/gaps/new", data=form, follow_redirects=False)
     assert again.headers["location"] == gap_url  # the same idempotency key: one gap
+    # the same gap from a fresh form (back, reload, resubmit): a warning, no second gap
+    fresh = {**form, "key": "another-key"}
+    warned = provider.post("/app/provider/gaps/new", data=fresh, follow_redirects=False)
+    assert warned.status_code == 200
+    assert "already posted a gap for the same place at this time" in warned.text
+    assert 'name="confirm" value="yes"' in warned.text
+    mine = service.bank.list_gaps(Actor.system(), provider_id=PROVIDER_ID)
+    assert sum(1 for g in mine if g.id == gap_url.rsplit("/", 1)[1]) == 1
+    assert len(mine) == len({g.id for g in mine})
+    count = len(mine)
+    confirmed = provider.post(
+        "/app/provider/gaps/new", data={**fresh, "confirm": "yes"}, follow_redirects=False
+    )
+    assert confirmed.status_code == 303 and confirmed.headers["location"] != gap_url
+    assert len(service.bank.list_gaps(Actor.system(), provider_id=PROVIDER_ID)) == count + 1
+    service.bank.cancel_gap(Actor.system(), confirmed.headers["location"].rsplit("/", 1)[1])
     shown = provider.get(gap_url)
     assert "is posted" in shown.text and "Dementia" in shown.text
     gap_id = gap_url.rsplit("/", 1)[1]

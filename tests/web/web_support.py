@@ -4,17 +4,20 @@ sample, the API and the pages in one app) and browser helpers (axe-core, screens
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from flexbank.adapters import database
 from flexbank.models import Scenario
 from flexbank.sample import generate
 from flexbank.services.bank import SqlBank
 from flexbank.services.contract import Actor
+from flexbank.services.directory import sample_details
 from flexbank.settings import Settings
 from flexbank.web import mount_static, web_router, worker_link
 
@@ -68,6 +71,7 @@ def build_service(data_dir: Path) -> Service:
     clock = Clock(scenario.as_of)
     bank = SqlBank(settings, clock=clock)
     bank.import_scenario(Actor.system(), scenario)
+    sample_details(bank.ctx)
     try:
         from flexbank.api.app import create_app
 
@@ -114,3 +118,34 @@ def sign_in(page: Any, base: str, token: str) -> None:
     page.goto(f"{base}/sign-in")
     page.get_by_label("Access token").fill(token)
     page.get_by_role("button", name="Sign in").click()
+
+
+# ------------------------------------------------------------- signed-in clients
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def signed_in(service: Service, token: str) -> TestClient:
+    client = TestClient(service.app)
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={"token": token, "csrf_token": csrf_of(page.text), "next": ""},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def worker_client(service: Service, worker_id: str, offer_id: int | None = None) -> TestClient:
+    client = TestClient(service.app)
+    link = service.worker_link(worker_id, offer_id).replace(service.settings.base_url, "")
+    response = client.get(link, follow_redirects=False)
+    assert response.status_code == 303
+    return client
