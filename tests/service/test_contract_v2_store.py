@@ -44,8 +44,9 @@ def test_migration_0002_keeps_version_1_rows(tmp_path: Path) -> None:
         conn.execute(workers.insert().values(**values))
     engine.dispose()
     database.dispose(url)
-    database.upgrade(url)
+    database.upgrade(url, "0002")
     assert database.current_revision(url) == "0002"
+    database.upgrade(url)  # and on to the head, for the rest of the service
     scenario, plan = _build(url, "after")
     assert scenario.format == "flexbank.scenario/1" and plan.format == "flexbank.plan/1"
     # (availability and commitments are rows of their own, not inserted here)
