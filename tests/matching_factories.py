@@ -102,10 +102,13 @@ def scenario(
     policy: dict[str, Any] | None = None,
     clients: list[dict[str, Any]] | None = None,
     pinned: list[dict[str, Any]] | None = None,
+    version: int = 1,
 ) -> Scenario:
+    if version >= 2:  # the sixth Schedule 3 flag a /2 file must give
+        workers = [{**w, "reg19": {"qualifications_verified": True, **w["reg19"]}} for w in workers]
     return load_scenario(
         {
-            "format": "flexbank.scenario/1",
+            "format": f"flexbank.scenario/{version}",
             "name": "matching-test",
             "timezone": "Europe/London",
             "as_of": "2026-11-29T14:00:00+00:00",

@@ -234,3 +234,11 @@ def test_pairs_keep_v1_verdicts_when_upgraded_except_night_gaps(tmp_path: Path) 
         assert tuple(c for c in codes if c != "night_assessment") == before[key]
     again = CliRunner().invoke(app, ["upgrade-format", str(out), str(tmp_path / "x.json")])
     assert again.exit_code == 2
+
+
+def test_exported_schemas_are_current() -> None:
+    """docs/spec/schema holds the JSON Schemas of both versions (`flexbank schema`)."""
+    docs = Path(__file__).parent.parent / "docs" / "spec" / "schema"
+    for kind, model in (("scenario", Scenario), ("plan", Plan)):
+        exported = json.loads((docs / f"{kind}.schema.json").read_text())
+        assert exported == model.model_json_schema(mode="validation")

@@ -347,7 +347,7 @@ SPAN = 3 * WEEK
 
 
 @st.composite
-def worlds(draw: st.DrawFn) -> tuple[Problem, list[tuple[int, int]], bool]:
+def worlds(draw: st.DrawFn, version: int = 1) -> tuple[Problem, list[tuple[int, int]], bool]:
     commitments = []
     cursor = draw(st.integers(0, 2 * DAY))
     for _ in range(draw(st.integers(0, 8))):
@@ -379,12 +379,16 @@ def worlds(draw: st.DrawFn) -> tuple[Problem, list[tuple[int, int]], bool]:
             draw(st.sampled_from(["all_work", "outside_main_job"])),
             draw(st.sampled_from([[], [{"start": "2026-12-07", "end": "2026-12-20"}]])),
         )
-    policy = {
+    policy: dict[str, Any] = {
         "daily_rest_hours": draw(st.sampled_from([8, 11])),
         "weekly_rest_hours": draw(st.sampled_from([24, 24, 60])),
         "max_duty_span_hours": draw(st.sampled_from([10, 13])),
     }
-    p = problem([worker(commitments=commitments, **extra)], gaps, policy=policy)
+    if version >= 2:  # rule 12, new starters, 9b night workers
+        policy["break_after_hours"] = draw(st.sampled_from([3, 6]))
+        policy["break_minutes"] = draw(st.sampled_from([20, 60]))
+        extra["employment_start"] = draw(st.sampled_from([None, "2026-11-23", "2026-10-05"]))
+    p = problem([worker(commitments=commitments, **extra)], gaps, policy=policy, version=version)
     ends = [p.minute(c.end) for c in p.scenario.workers[0].commitments]
     moves = []
     for g in range(len(gaps)):
@@ -405,6 +409,25 @@ def test_blocking_rule_agrees_with_violations(
     p, moves, later_windows = world
     r = Roster(p, 0)
     r.later_windows = later_windows
+    assert r.violations() == []
+    for g, start in moves:
+        first, _ = r.first_legal_start(g, [(start - 2 * HOUR, start + 2 * HOUR)])
+        if first is not None:
+            assert ok_to_add(r, g, first) is None
+        if ok_to_add(r, g, start) is None:
+            r.add(g, start)
+            assert r.violations() == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(version=2))
+def test_blocking_rule_agrees_with_violations_in_version_2(
+    world: tuple[Problem, list[tuple[int, int]], bool],
+) -> None:
+    """The same in version 2 (rule 12, windows ending later, new starters, night
+    workers): the incremental answer is the from-scratch one."""
+    p, moves, _ = world
+    r = Roster(p, 0)
     assert r.violations() == []
     for g, start in moves:
         first, _ = r.first_legal_start(g, [(start - 2 * HOUR, start + 2 * HOUR)])

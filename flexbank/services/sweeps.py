@@ -19,7 +19,7 @@ from flexbank.services.offers import cascade
 log = logging.getLogger("flexbank.sweeps")
 
 #: the worker checks whose lapses are warned about (rules.md section 1)
-LAPSE_CODES = ("right_to_work", "dbs", "training", "skill")
+LAPSE_CODES = ("right_to_work", "dbs", "training", "night_assessment", "skill")
 
 
 def compliance_sweep(ctx: Ctx, now: dt.datetime) -> dict[str, int]:

@@ -1,8 +1,16 @@
 """Rule 12 (/2), rest break: back-to-back engagements (idle under 20 minutes after
 travel) span at most 6 hours; a single engagement's own breaks are not checked."""
 
+import datetime as dt
+import itertools
+
 import pytest
-from cases import THERE, Case, assign, gap, scenario, three_ways, worker
+from cases import HERE, THERE, Case, assign, covered, gap, scenario, three_ways, worker
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flexbank.checker import check_plan
+from flexbank.matching import solve
 
 A = gap("G1", "2026-12-01 12:00", "2026-12-01 15:00", kind="visit")
 B0 = gap("G2", "2026-12-01 15:00", "2026-12-01 18:30", kind="visit")
@@ -29,3 +37,34 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_rule_12(case: Case) -> None:
     three_ways(case)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 45), st.integers(30, 200), st.sampled_from([HERE, THERE])),
+        min_size=2,
+        max_size=5,
+    )
+)
+def test_solve_finds_the_best_plan_under_rule_12(visits: list) -> None:
+    """Runs of visits with short idle times: solve() covers as many hours as the best
+    subset the checker accepts (the model's stretches are neither too loose nor too
+    tight)."""
+    gaps, cursor = [], dt.datetime(2026, 12, 1, 8, 0)
+    for number, (idle, length, where) in enumerate(visits):
+        cursor += dt.timedelta(minutes=idle)
+        end = cursor + dt.timedelta(minutes=length)
+        gaps.append(gap(f"G{number}", f"{cursor:%Y-%m-%d %H:%M}", f"{end:%Y-%m-%d %H:%M}",
+                        kind="visit", location=where))  # fmt: skip
+        cursor = end
+    s = scenario(gaps)
+    best = 0.0
+    for size in range(len(gaps) + 1):
+        for subset in itertools.combinations(gaps, size):
+            case = Case("subset", 12, s, tuple(assign(g) for g in subset), holds=True)
+            if not check_plan(s, case.plan):
+                best = max(best, sum(covered(s, case.plan)))
+    solved = solve(s, time_limit=5, workers=1)
+    assert check_plan(s, solved) == []
+    assert sum(covered(s, solved)) == pytest.approx(best)
