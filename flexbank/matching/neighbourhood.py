@@ -207,13 +207,7 @@ class Search:
 
 def pin(staged: StagedSolve, kept: Mapping[Pair, int], fixed_starts: set[Pair]) -> None:
     """Rule 4: kept pins stay assigned (at their start where the pin gives one)."""
-    for pair, start in kept.items():
-        var = staged.mm.x.get(pair)
-        if var is not None:
-            staged.mm.model.add(var == 1)
-            s = staged.mm.start[pair]
-            if pair in fixed_starts and not isinstance(s, int):
-                staged.mm.model.add(s == start)
+    staged.mm.pinned(kept, fixed_starts)
 
 
 __all__ = ["KINDS", "KindStats", "Search", "pin"]
