@@ -246,3 +246,16 @@ def test_sample_week_plans_cover_at_least_the_phone_round_on_every_priority() ->
     base = (plan.metrics.model_extra or {})["baseline_covered_hours"]
     mine = quality(sc, plan).key()
     assert mine[:3] >= tuple(base[p] for p in PRIORITIES)
+
+
+def test_relaxation_without_every_pair_is_looser_but_still_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flexbank.matching import bound
+
+    sc = small(15, 60, seed=3)
+    exact = relaxation(Problem(sc, max_candidates_per_gap=1), {})
+    monkeypatch.setattr(bound, "EXHAUSTIVE_CANDIDATES", 0)
+    loose = relaxation(Problem(sc, max_candidates_per_gap=1), {})
+    for priority in PRIORITIES:
+        assert loose.bounds[priority] + 1e-6 >= exact.bounds[priority]

@@ -47,6 +47,12 @@ class Relaxation:
     seconds: float = 0.0
 
 
+#: Up to this many candidate pairs, the relaxation asks every eligible worker of the
+#: gaps the cap cut short; above it, such a gap gets a free "someone else" fill instead
+#: (still a bound, a looser one), since judging every pair would take minutes.
+EXHAUSTIVE_CANDIDATES = 50_000
+
+
 def eligible_pairs(problem: Problem) -> list[Candidate]:
     """Every eligible pair: the candidates, and for gaps the cap cut short, the rest."""
     pairs = list(problem.candidates)
@@ -66,18 +72,28 @@ def _fewest_minutes(problem: Problem, c: Candidate, length: int) -> dict[int, in
 
 
 class _Builder:
-    def __init__(self, problem: Problem, pairs: Sequence[Candidate], kept: Iterable[Pair]) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        pairs: Sequence[Candidate],
+        kept: Iterable[Pair],
+        open_gaps: Iterable[int] = (),
+    ) -> None:
         self.problem = problem
         self.solver = pywraplp.Solver.CreateSolver("GLOP")
         self.pairs = pairs
         pinned = set(kept)
-        self.x = [
-            self.solver.NumVar(1.0 if (c.worker, c.gap) in pinned else 0.0, 1.0, "") for c in pairs
-        ]
+        self.pinned = [(c.worker, c.gap) in pinned for c in pairs]
+        self.x = [self.solver.NumVar(1.0 if p else 0.0, 1.0, "") for p in self.pinned]
         self.minutes = [_fewest_minutes(problem, c, problem.gaps[c.gap].length) for c in pairs]
         self.by_worker: dict[int, list[int]] = defaultdict(list)
         for k, c in enumerate(pairs):
             self.by_worker[c.worker].append(k)
+        #: per gap whose list was cut short (when not every pair is judged): the fill by
+        #: workers beyond the list, bounded by the headcount only
+        self.beyond = {
+            g: self.solver.NumVar(0.0, float(problem.gaps[g].headcount), "") for g in open_gaps
+        }
 
     def _row(self, upper: float, items: Iterable[tuple[int, float]]) -> None:
         row = self.solver.Constraint(-self.solver.infinity(), max(upper, 0.0))
@@ -90,11 +106,15 @@ class _Builder:
             by_gap[c.gap].append(k)
         for g, items in by_gap.items():
             gap = self.problem.gaps[g]
-            if gap.together and len(items) < gap.headcount:
+            if gap.together and len(items) < gap.headcount and g not in self.beyond:
                 for k in items:
                     self.x[k].SetUb(0.0)
                 continue
-            self._row(gap.headcount, ((k, 1.0) for k in items))
+            row = self.solver.Constraint(-self.solver.infinity(), float(gap.headcount))
+            for k in items:
+                row.SetCoefficient(self.x[k], 1.0)
+            if g in self.beyond:
+                row.SetCoefficient(self.beyond[g], 1.0)
 
     def one_place_at_a_time(self, w: int) -> None:
         problem = self.problem
@@ -169,6 +189,14 @@ class _Builder:
             if self.problem.gaps[c.gap].priority == priority
         ]
 
+    def cover_beyond(self, priority: str) -> list[tuple[pywraplp.Variable, float]]:
+        gaps = self.problem.gaps
+        return [
+            (v, float(gaps[g].length))
+            for g, v in self.beyond.items()
+            if gaps[g].priority == priority
+        ]
+
 
 class LinearBound:
     """The relaxation, built once and solved for any plan's higher-priority minutes."""
@@ -180,10 +208,15 @@ class LinearBound:
         pairs: Sequence[Candidate] | None = None,
     ) -> None:
         clock = time.monotonic()
-        self.pairs = eligible_pairs(problem) if pairs is None else pairs
+        exhaustive = pairs is not None or len(problem.candidates) <= EXHAUSTIVE_CANDIDATES
+        if pairs is None:
+            pairs = eligible_pairs(problem) if exhaustive else list(problem.candidates)
+        self.pairs = pairs
+        self.exhaustive = exhaustive
         self.builder: _Builder | None = None
         if self.pairs and len(self.pairs) <= MAX_PAIRS:
-            builder = self.builder = _Builder(problem, self.pairs, kept)
+            open_gaps = () if exhaustive else sorted(problem.capped)
+            builder = self.builder = _Builder(problem, self.pairs, kept, open_gaps)
             builder.headcount()
             for w in builder.by_worker:
                 builder.one_place_at_a_time(w)
@@ -191,8 +224,14 @@ class LinearBound:
             self.cover = {p: builder.cover(p) for p in PRIORITIES}
         self.build_seconds = time.monotonic() - clock
 
-    def solve(self, plan_minutes: Mapping[str, float]) -> Relaxation:
-        """Bounds per priority, each given the plan's minutes of the higher priorities."""
+    def solve(self, plan_minutes: Mapping[str, float], seconds: float | None = None) -> Relaxation:
+        """Bounds per priority, each given the plan's minutes of the higher priorities.
+
+        Priority k's relaxation holds only the pairs of gaps of priority k and above
+        (lower ones can only take room away), so the pressing levels are small LPs at
+        any size. With ``seconds``, each level gets a share of them; a level that does
+        not finish in time, and those after it, get no bound here.
+        """
         clock = time.monotonic()
         out = Relaxation(pairs=len(self.pairs))
         builder = self.builder
@@ -202,13 +241,35 @@ class LinearBound:
         if builder is None:
             return out
         solver = builder.solver
+        # dual simplex: these LPs have far more columns than rows (measured on the
+        # 400 x 3,000 sample week)
+        solver.SetSolverSpecificParametersAsString("use_dual_simplex: true")
+        rank = {p: i for i, p in enumerate(PRIORITIES)}
+        # a pin of a lower priority stays: it takes its room in every plan
+        level_of = [
+            -1 if pinned else rank[builder.problem.gaps[c.gap].priority]
+            for c, pinned in zip(self.pairs, builder.pinned, strict=True)
+        ]
         floors = []
-        for priority in PRIORITIES:
+        for level, priority in enumerate(PRIORITIES):
+            for k, var in enumerate(builder.x):
+                var.SetUb(1.0 if level_of[k] <= level else 0.0)
+            for g, var in builder.beyond.items():
+                room = builder.problem.gaps[g].headcount
+                var.SetUb(float(room) if rank[builder.problem.gaps[g].priority] <= level else 0.0)
+            if seconds is not None:
+                left = seconds - (time.monotonic() - clock)
+                if left <= 0:
+                    break
+                solver.SetTimeLimit(int(1000 * left / (len(PRIORITIES) - level)))
             objective = solver.Objective()
             objective.Clear()
             terms = self.cover[priority]
+            beyond = builder.cover_beyond(priority)
             for k, length in terms:
                 objective.SetCoefficient(builder.x[k], length)
+            for var, length in beyond:
+                objective.SetCoefficient(var, length)
             objective.SetMaximization()
             status = solver.Solve()
             if status != pywraplp.Solver.OPTIMAL:
@@ -224,10 +285,16 @@ class LinearBound:
             floor = solver.Constraint(plan_minutes.get(priority, 0.0) - 0.5, solver.infinity())
             for k, length in terms:
                 floor.SetCoefficient(builder.x[k], length)
+            for var, length in beyond:
+                floor.SetCoefficient(var, length)
             floors.append(floor)
         # leave the model as it was built, for the next plan
         for floor in floors:
             floor.SetBounds(-solver.infinity(), solver.infinity())
+        for var in builder.x:
+            var.SetUb(1.0)
+        for g, var in builder.beyond.items():
+            var.SetUb(float(builder.problem.gaps[g].headcount))
         out.seconds = time.monotonic() - clock + self.build_seconds
         return out
 

@@ -184,6 +184,7 @@ class Problem:
         self.max_candidates_per_gap = max_candidates_per_gap
         #: gaps whose candidate list the cap cut short (their proofs hold for the list)
         self.capped: set[int] = set()
+        self._every_eligible: dict[int, list[Candidate]] = {}
         self.index = ScenarioIndex(scenario)
         self.policy = self.index.policy
         self.limits = self.index.limits
@@ -396,7 +397,16 @@ class Problem:
         availability period long enough) are tested for all workers at once; the exact
         compliance checks then run on the survivors, best first (continuity, then
         nearest), and with ``limit`` stop at ``max_candidates_per_gap`` x headcount.
+        Without ``limit`` the list is kept: the phone round and the bound both read it.
         """
+        if not limit:
+            known = self._every_eligible.get(gap_index)
+            if known is None:
+                known = self._every_eligible[gap_index] = self._eligible(gap_index, False)
+            return known
+        return self._eligible(gap_index, True)
+
+    def _eligible(self, gap_index: int, limit: bool) -> list[Candidate]:
         gap = self.gaps[gap_index]
         if gap.length > self.max_engagement:
             return []

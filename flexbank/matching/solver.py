@@ -53,6 +53,9 @@ FINAL_STAGES = ("routine", "continuity", "travel", "unfairness")
 SEARCH_STAGES = ("routine", "continuity")
 #: Share of the time limit that ringing back on the phone round may take at most.
 RING_BACK_SHARE = 0.15
+#: Share of the time limit that one solve of the relaxation may take at most (wall
+#: clock; in the deterministic mode it always runs to the end).
+LP_SHARE = 0.1
 
 
 @dataclass
@@ -263,13 +266,14 @@ def optimise(
         clock=clock,
         outcome=outcome,
     )
-    linear: LinearBound | None = None
-    reserve = 0.0  # wall seconds kept for the final bound
+    # the relaxation, built once: it guides the neighbourhoods and bounds the plan
+    lp_seconds = None if deterministic else LP_SHARE * time_limit
+    linear = LinearBound(problem, kept)
+    reserve = min(LP_SHARE * time_limit, 2 * linear.build_seconds)
     if any(p.candidates > MODEL_CANDIDATES for p in parts):
         outcome.mode = "staged + neighbourhoods"
-        linear = LinearBound(problem, kept)
-        optimiser.guide = linear.solve(_minutes(problem, baseline))
-        reserve = optimiser.guide.seconds - linear.build_seconds
+        optimiser.guide = linear.solve(_minutes(problem, baseline), lp_seconds)
+        reserve = min(LP_SHARE * time_limit, optimiser.guide.seconds - linear.build_seconds)
     if not deterministic:
         budget.total -= reserve
     ring_budget = Budget(time_limit * RING_BACK_SHARE, deterministic)
@@ -286,8 +290,7 @@ def optimise(
     if quality_key(problem, plan) >= quality_key(problem, baseline):
         outcome.assignment = plan
     outcome.repaired = repair(problem, outcome.assignment)
-    linear = linear or LinearBound(problem, kept)
-    relaxed = linear.solve(_minutes(problem, outcome.assignment))
+    relaxed = linear.solve(_minutes(problem, outcome.assignment), lp_seconds)
     outcome.relaxation_seconds = relaxed.seconds
     relaxed_at = time.monotonic() - clock
     outcome.bounds, outcome.bound_source = _bounds(problem, results, relaxed, outcome.assignment)
