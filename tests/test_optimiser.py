@@ -210,7 +210,7 @@ def test_ringing_back_hands_a_routine_shift_over_for_an_urgent_one() -> None:
 def test_neighbourhood_search_keeps_every_rule_and_beats_the_phone_round(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(solver, "MODEL_CANDIDATES", 40)
+    monkeypatch.setattr(solver, "MODEL_WEIGHT", 40)
     sc = small(20, 80, seed=4)
     plan = solve(sc, time_limit=8, workers=1, seed=0)
     assert check_plan(sc, plan) == []

@@ -21,7 +21,7 @@ the final plan is re-checked against every hard rule (:mod:`legality`).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from flexbank.matching.baseline import phone_round
@@ -41,18 +41,23 @@ from flexbank.matching.staged import (
 from flexbank.matching.swaps import ring_back
 from flexbank.models import PRIORITIES
 
-#: A stage model with more free candidate pairs than this is improved by neighbourhood
-#: search instead of being solved whole (measured on the 120 x 900 and 400 x 3,000
-#: sample weeks: a whole routine model of about 8,000 pairs still proves quickly).
-MODEL_CANDIDATES = 3000
+#: A stage model heavier than this is improved by neighbourhood search instead of being
+#: solved whole. The weight is the sum over workers of the square of their candidate
+#: pairs in the stage: a worker's engagements are linked pairwise (overlap, travel, duty
+#: periods), so that is what building and solving the model costs. Measured on the
+#: sample weeks (2 cores, shared): 60 x 400 whole (216,000) built in about 5 s; the
+#: emergency stage of 400 x 3,000 (1,170,000) in 13 s; 120 x 900 whole (2,090,000) in
+#: 18 s, too slow for its 60 s.
+MODEL_WEIGHT = 1_500_000
 #: Share of a part's time for each priority stage; time a stage does not use passes on.
-PRIORITY_SHARE = {"emergency": 0.15, "urgent": 0.45, "routine": 0.4}
+PRIORITY_SHARE = {"emergency": 0.25, "urgent": 0.4, "routine": 0.35}
 FINAL_STAGES = ("routine", "continuity", "travel", "unfairness")
 #: A neighbourhood search settles routine hours and continuity; travel and fairness
 #: are left to the models solved whole.
 SEARCH_STAGES = ("routine", "continuity")
-#: Share of the time limit that ringing back on the phone round may take at most.
-RING_BACK_SHARE = 0.15
+#: Share of the time limit (or of a stage's time, after the stage) that ringing back may
+#: take at most.
+RING_BACK_SHARE = 0.1
 #: Share of the time limit that one solve of the relaxation may take at most (wall
 #: clock; in the deterministic mode it always runs to the end).
 LP_SHARE = 0.1
@@ -131,10 +136,6 @@ class Optimiser:
             if p in self.kept or p[0] not in part.workers or PRIORITY_RANK[gaps[p[1]].priority] <= k
         }
 
-    def _stage_size(self, part: Component, stage_gaps: set[int]) -> int:
-        by_gap = self.problem.by_gap
-        return sum(1 for g in stage_gaps for c in by_gap.get(g, ()) if c.worker in part.workers)
-
     def solve_part(
         self, part: Component, plan: dict[Pair, int], seconds: float
     ) -> tuple[dict[Pair, int], _PartResult]:
@@ -156,7 +157,7 @@ class Optimiser:
             final = k == len(PRIORITIES) - 1
             objectives = FINAL_STAGES if final else (priority,)
             holds = PRIORITIES[:k]
-            if self._stage_size(part, stage_gaps) <= MODEL_CANDIDATES:
+            if stage_weight(self.problem, part.workers, stage_gaps) <= MODEL_WEIGHT:
                 staged = StagedSolve(
                     self.problem,
                     current,
@@ -204,12 +205,13 @@ class Optimiser:
             # refill the lower priorities, so the next stage starts from a whole plan
             lower = [g for g in part.gaps if g not in stage_gaps]
             completed = phone_round(self.problem, found, only=lower)
+            refill = Budget(stage_seconds * RING_BACK_SHARE, self.workers == 1)
             completed = ring_back(
                 self.problem,
                 completed,
                 self.kept,
                 only=lower,
-                out_of_time=lambda: budget.left() <= 0.05,
+                out_of_time=_spent(refill, budget),
             )
             if quality_key(self.problem, completed, part.workers) > quality_key(
                 self.problem, plan, part.workers
@@ -270,7 +272,7 @@ def optimise(
     lp_seconds = None if deterministic else LP_SHARE * time_limit
     linear = LinearBound(problem, kept)
     reserve = min(LP_SHARE * time_limit, 2 * linear.build_seconds)
-    if any(p.candidates > MODEL_CANDIDATES for p in parts):
+    if any(stage_weight(problem, p.workers, p.gaps) > MODEL_WEIGHT for p in parts):
         outcome.mode = "staged + neighbourhoods"
         optimiser.guide = linear.solve(_minutes(problem, baseline), lp_seconds)
         reserve = min(LP_SHARE * time_limit, optimiser.guide.seconds - linear.build_seconds)
@@ -327,6 +329,21 @@ def optimise(
             )
     outcome.seconds = time.monotonic() - clock
     return outcome
+
+
+def _spent(*budgets: Budget) -> Callable[[], bool]:
+    """Whether any of the budgets has run out."""
+    return lambda: any(b.left() <= 0.05 for b in budgets)
+
+
+def stage_weight(problem: Problem, workers: Collection[int], gaps: Collection[int]) -> int:
+    """How heavy a model of these workers and gaps is (see :data:`MODEL_WEIGHT`)."""
+    gaps = set(gaps)
+    total = 0
+    for w in workers:
+        n = sum(1 for c in problem.by_worker.get(w, ()) if c.gap in gaps)
+        total += n * n
+    return total
 
 
 def _minutes(problem: Problem, assignment: Mapping[Pair, int]) -> dict[str, float]:
