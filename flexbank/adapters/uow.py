@@ -10,6 +10,7 @@ SQL stays in the adapters and the service modules; the pure core never sees a se
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from types import TracebackType
 
 from sqlalchemy import Engine, select, text
@@ -61,13 +62,37 @@ class UnitOfWork:
     # ------------------------------------------------------------ locking
 
     def lock_worker(self, worker_id: str) -> WorkerRow | None:
-        """Lock the worker row (PostgreSQL FOR UPDATE; SQLite holds the write lock)."""
+        """Lock the worker row (PostgreSQL FOR UPDATE; SQLite holds the write lock).
+        The global lock order: a transaction locks gaps before workers, workers in
+        order of id (:mod:`flexbank.services.booking`)."""
         return self.session.scalars(
             select(WorkerRow)
             .where(WorkerRow.id == worker_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).first()
+
+    def lock_gaps(self, gap_ids: Iterable[str]) -> list[GapRow]:
+        """Lock the gaps that exist among ``gap_ids``, in order of id."""
+        return list(
+            self.session.scalars(
+                select(GapRow)
+                .where(GapRow.id.in_(sorted(set(gap_ids))))
+                .order_by(GapRow.id)
+                .with_for_update()
+            )
+        )
+
+    def lock_workers(self, worker_ids: Iterable[str]) -> list[WorkerRow]:
+        """Lock the workers that exist among ``worker_ids``, in order of id."""
+        return list(
+            self.session.scalars(
+                select(WorkerRow)
+                .where(WorkerRow.id.in_(sorted(set(worker_ids))))
+                .order_by(WorkerRow.id)
+                .with_for_update()
+            )
+        )
 
     def lock_gap(self, gap_id: str) -> GapRow | None:
         return self.session.scalars(

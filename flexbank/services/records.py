@@ -3,6 +3,7 @@ audit trail; import of a spec scenario."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -30,7 +31,8 @@ from flexbank.adapters.scenario import (
     worker_row,
 )
 from flexbank.adapters.uow import UnitOfWork
-from flexbank.models import Client, Period, Provider, Scenario, Worker
+from flexbank.models import Client, Period, Pin, Provider, Scenario, Worker
+from flexbank.services import booking
 from flexbank.services.context import (
     Ctx,
     audit,
@@ -361,6 +363,9 @@ def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary
     now = ctx.now()
     with ctx.uow() as uow:
         s = uow.session
+        # the global lock order for every row the import may change: gaps, then workers
+        uow.lock_gaps([g.id for g in scenario.gaps])
+        uow.lock_workers([w.id for w in scenario.workers])
         for p in scenario.providers:
             s.add(provider_row(p, s.get(ProviderRow, p.id)))
         s.flush()
@@ -370,7 +375,6 @@ def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary
         for w in scenario.workers:
             store_worker(uow, w)
         s.flush()
-        gaps = {g.id: g for g in scenario.gaps}
         for g in scenario.gaps:
             row = s.get(GapRow, g.id)
             if row is not None and row.status != "open":
@@ -386,38 +390,7 @@ def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary
                 row.urgent = ctx.is_urgent(g.start, scenario.as_of)
             s.add(row)
         s.flush()
-        bookings = 0
-        per_gap: dict[str, int] = {}
-        for pin in scenario.pinned:
-            gap = gaps[pin.gap_id]
-            exists = s.scalars(
-                select(BookingRow.id).where(
-                    BookingRow.gap_id == pin.gap_id,
-                    BookingRow.worker_id == pin.worker_id,
-                    BookingRow.status == "booked",
-                )
-            ).first()
-            per_gap[pin.gap_id] = per_gap.get(pin.gap_id, 0) + 1
-            if exists is not None:
-                continue
-            start = pin.start or gap.start
-            s.add(
-                BookingRow(
-                    gap_id=pin.gap_id,
-                    worker_id=pin.worker_id,
-                    start=start,
-                    end=start + (gap.end - gap.start),
-                    status="booked",
-                    created_at=now,
-                )
-            )
-            bookings += 1
-        for gap_id, n in per_gap.items():
-            row = s.get(GapRow, gap_id)
-            assert row is not None
-            if n >= row.headcount:
-                row.status = "filled"
-                row.filled_at = now
+        bookings = _book_pins(ctx, uow, scenario, now)
         audit(
             uow,
             actor,
@@ -435,6 +408,37 @@ def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary
         gaps=len(scenario.gaps),
         bookings=bookings,
     )
+
+
+def _book_pins(ctx: Ctx, uow: UnitOfWork, scenario: Scenario, now: dt.datetime) -> int:
+    """The scenario's pins, through the one booking function (same locks, same last
+    check of every rule against what the database already holds). A pin already
+    booked is kept; a pin that cannot be booked is a problem naming it."""
+    index = {id(p): i for i, p in enumerate(scenario.pinned)}
+    by_gap: dict[str, list[Pin]] = {}
+    for pin in scenario.pinned:
+        by_gap.setdefault(pin.gap_id, []).append(pin)
+    gaps = {g.id: g for g in scenario.gaps}
+    made = 0
+    for gap_id in sorted(by_gap):
+        pins = by_gap[gap_id]
+        row = booking.lock(uow, gap_id, [p.worker_id for p in pins])
+        on_gap = {b.worker_id for b in booking.active_bookings(uow, gap_id)}
+        places = [
+            booking.Place(p.worker_id, p.start or gaps[gap_id].start)
+            for p in pins
+            if p.worker_id not in on_gap
+        ]
+        if not places:
+            continue
+        try:
+            made += len(booking.book(ctx, uow, row, places, now, source="import", notify=False))
+        except Conflict as e:
+            first = next(p for p in pins if p.worker_id not in on_gap)
+            raise InvalidInput(
+                [Problem(f"$.pinned[{index[id(first)]}]", f"pin on gap {gap_id}: {e}")]
+            ) from None
+    return made
 
 
 def set_contact(
