@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     daily_allocation_publish: bool = True
     solver_time_limit: float = 30.0
     solver_workers: int = 2
+    run_lease_seconds: float = 60.0  # a run whose heartbeat stops this long is failed
 
     # compliance sweep
     compliance_sweep_time: str = "02:00"

@@ -224,6 +224,17 @@ def _check_subject(
 # ------------------------------------------------------------ serve, scheduler
 
 
+def _recover(bank: Bank) -> None:
+    """At startup: fail allocation runs left ``running`` by a process that died."""
+    try:
+        for run in bank.recover_stale_runs():
+            logging.getLogger("flexbank.cli").warning(
+                "allocation run %s (%s) had stopped; marked failed", run.id, run.key
+            )
+    except Exception as e:  # the scheduler's job tries again every minute
+        logging.getLogger("flexbank.cli").error("stale-run recovery failed (%s)", type(e).__name__)
+
+
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
@@ -240,6 +251,7 @@ def serve(
     _configure_logging()
     settings = Settings()
     bank = bootstrap(settings)
+    _recover(bank)
     app = build_app(bank, settings)
     scheduler = build_scheduler(bank, settings) if with_scheduler else None
     if scheduler is not None:
@@ -260,7 +272,9 @@ def scheduler() -> None:
 
     _configure_logging()
     settings = Settings()
-    jobs = build_scheduler(bootstrap(settings), settings, BlockingScheduler)
+    bank = bootstrap(settings)
+    _recover(bank)
+    jobs = build_scheduler(bank, settings, BlockingScheduler)
     try:
         jobs.start()
     except (KeyboardInterrupt, SystemExit):

@@ -252,6 +252,10 @@ class SqlBank:
     def run_daily_allocation(self, now: dt.datetime | None = None) -> RunOut | None:
         return allocation.run_daily(self.ctx, now or self.ctx.now())
 
+    def recover_stale_runs(self, now: dt.datetime | None = None) -> list[RunOut]:
+        """Fail every running allocation whose lease lapsed (its process is gone)."""
+        return allocation.recover_stale_runs(self.ctx, now or self.ctx.now())
+
     def due_daily_runs(self, now: dt.datetime | None = None) -> list[dt.date]:
         """Local days whose daily allocation is due and has not run (at most today)."""
         return allocation.due_daily_runs(self.ctx, now or self.ctx.now())
@@ -259,6 +263,7 @@ class SqlBank:
     def catch_up(self, now: dt.datetime | None = None) -> RunOut | None:
         """At scheduler start: run a missed daily allocation once (None if none due)."""
         now = now or self.ctx.now()
+        self.recover_stale_runs(now)  # a run left by a dead process is not "done"
         if not self.due_daily_runs(now):
             return None
         return self.run_daily_allocation(now)

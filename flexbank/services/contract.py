@@ -359,6 +359,11 @@ class Bank(Protocol):
         """Expire offers past their expiry and cascade each gap; returns how many."""
         ...
 
+    def recover_stale_runs(self, now: dt.datetime | None = None) -> list[RunOut]:
+        """Fail every ``running`` allocation whose lease lapsed (its process died),
+        saying why; the daily one is then run again, once."""
+        ...
+
     def run_daily_allocation(self, now: dt.datetime | None = None) -> RunOut | None:
         """The scheduled allocation for the day of ``now``: claims the run key
         ``daily:<local date>`` (unique; plus a PostgreSQL advisory lock), runs, and
