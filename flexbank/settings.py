@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     secret_key: str = Field(default="", repr=False)  # signs offer links and webhooks
     base_url: str = "http://127.0.0.1:8000"  # for links in notifications
+    max_body_bytes: int = 5_000_000  # larger request bodies are refused (413)
 
     # offers
     urgent_within_hours: float = 24.0

@@ -6,6 +6,9 @@ itself (a transaction that reads and then writes can never be overtaken).
 
 PostgreSQL: psycopg 3, READ COMMITTED; the service layer takes row locks
 (``SELECT ... FOR UPDATE``) where it re-checks before writing.
+
+Both: ``hide_parameters`` (a database error never shows the values of the statement:
+workers' names, dates of birth, home addresses, DBS and right-to-work records).
 """
 
 from __future__ import annotations
@@ -48,10 +51,19 @@ def create(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 60},
             pool_size=10,
             max_overflow=60,
+            hide_parameters=True,
         )
         _sqlite_events(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=60, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=60,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        hide_parameters=True,  # errors never carry names, dates of birth, addresses
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def _sqlite_events(engine: Engine) -> None:

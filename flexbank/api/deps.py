@@ -8,16 +8,18 @@ validated from the raw JSON text, where an ISO datetime string is the native for
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
-from flexbank.services.contract import Actor, Bank
+from flexbank.services.contract import Actor, Bank, InvalidInput
 from flexbank.settings import Settings
+from flexbank.validation import Problem
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,6 +59,55 @@ def get_actor(
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
+#: The longest text a field may hold: ids (and lists of ids), free notes, the rest.
+ID_CHARS = 64
+NOTE_CHARS = 1000
+TEXT_CHARS = 200
+ID_LISTS = frozenset({"excluded_workers", "preferred_workers", "workers"})
+NOTES = frozenset({"reason", "note", "label", "description"})
+#: the largest whole number a field may hold (a 32-bit column on every database)
+MAX_INT = 2**31 - 1
+
+
+def _limit(key: str) -> int:
+    if key == "id" or key.endswith("_id") or key in ID_LISTS:
+        return ID_CHARS
+    return NOTE_CHARS if key in NOTES else TEXT_CHARS
+
+
+def value_problems(value: Any, path: str, key: str = "", limit: int = 0) -> list[Problem]:
+    """Text too long or holding NUL characters, and whole numbers too large to store,
+    anywhere in a JSON value (each problem with its path)."""
+    problems: list[Problem] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            problems += value_problems(v, f"{path}.{k}", str(k), _limit(str(k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            problems += value_problems(v, f"{path}[{i}]", key, limit or _limit(key))
+    elif isinstance(value, str):
+        if "\x00" in value:
+            problems.append(Problem(path, "text may not contain NUL characters"))
+        if len(value) > (limit or TEXT_CHARS):
+            problems.append(Problem(path, f"at most {limit or TEXT_CHARS} characters"))
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        problems.append(Problem(path, f"at most {MAX_INT}"))
+    return problems
+
+
+def _sensible_day(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a date from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+#: a date the service can compute with (local midnights, weeks): 1900 to 2999
+Day = Annotated[dt.date, AfterValidator(_sensible_day)]
+#: a row id in a path: a positive 32-bit number (larger ones cannot exist)
+RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
 #: Models read by :func:`json_body`; their schemas are added to the OpenAPI document.
 BODY_MODELS: dict[str, type[BaseModel]] = {}
 
@@ -75,10 +126,18 @@ def json_body(model: type[M], *, optional: bool = False) -> Callable[[Request], 
         if optional and not raw.strip():
             raw = b"{}"
         try:
-            return model.model_validate_json(raw)
+            value = model.model_validate_json(raw)
         except ValidationError as exc:
             errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
             raise RequestValidationError(errors) from None
+        except (RecursionError, ValueError):
+            raise RequestValidationError(
+                [{"type": "json_invalid", "loc": ("body",), "msg": "not valid JSON"}]
+            ) from None
+        problems = value_problems(value.model_dump(mode="json"), "$.body")
+        if problems:
+            raise InvalidInput(problems)
+        return value
 
     parse.__name__ = f"read_{model.__name__}"
     return parse

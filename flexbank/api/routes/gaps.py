@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from flexbank.api.deps import ActorDep, BankDep, body_doc, json_body
+from flexbank.api.deps import ActorDep, BankDep, Day, body_doc, json_body
 from flexbank.api.errors import ERROR_RESPONSES
 from flexbank.services.contract import GapIn, GapOut, GapStatus, InvalidInput, OfferOut
 from flexbank.validation import Problem
@@ -60,8 +59,8 @@ def list_gaps(
     actor: ActorDep,
     provider_id: str | None = None,
     status: GapStatus | None = None,
-    start: Annotated[dt.date | None, Query(description="starting on or after (local)")] = None,
-    end: Annotated[dt.date | None, Query(description="starting on or before (local)")] = None,
+    start: Annotated[Day | None, Query(description="starting on or after (local)")] = None,
+    end: Annotated[Day | None, Query(description="starting on or before (local)")] = None,
 ) -> list[GapOut]:
     """Gaps, filtered (a provider sees its own)."""
     return bank.list_gaps(actor, provider_id, status, start, end)

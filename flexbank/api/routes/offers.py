@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
-from flexbank.api.deps import ActorDep, BankDep, body_doc, json_body
+from flexbank.api.deps import ActorDep, BankDep, RowId, body_doc, json_body
 from flexbank.api.errors import ERROR_RESPONSES
 from flexbank.services.contract import OfferOut, OfferStatus, Schema
 
@@ -44,13 +44,13 @@ def list_offers(
 
 
 @router.post("/{offer_id}/accept")
-def accept_offer(bank: BankDep, actor: ActorDep, offer_id: int) -> OfferOut:
+def accept_offer(bank: BankDep, actor: ActorDep, offer_id: RowId) -> OfferOut:
     """Accept: booked if every rule still holds (409 with the rule codes if not)."""
     return bank.accept_offer(actor, offer_id)
 
 
 @router.post("/{offer_id}/decline", openapi_extra=body_doc(DeclineIn, required=False))
-def decline_offer(bank: BankDep, actor: ActorDep, offer_id: int, body: DeclineBody) -> OfferOut:
+def decline_offer(bank: BankDep, actor: ActorDep, offer_id: RowId, body: DeclineBody) -> OfferOut:
     """Decline: the gap is offered to the next best worker."""
     return bank.decline_offer(actor, offer_id, body.reason)
 
