@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -110,8 +110,8 @@ class GapIn(Schema):
     end: Instant
     start_tolerance_minutes: int = Field(default=0, ge=0)
     location: Location | None = None
-    skills: list[str] = []
-    headcount: int = Field(default=1, ge=1)
+    skills: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
+    headcount: int = Field(default=1, ge=1, le=50)
     carer_gender: Gender | None = None
     excluded_workers: list[str] = []
 

@@ -40,7 +40,12 @@ def new_gap_id() -> str:
 
 
 def _problems(
-    ctx: Ctx, session: Session, provider_id: str, gap: GapIn, now: dt.datetime
+    ctx: Ctx,
+    session: Session,
+    provider_id: str,
+    gap: GapIn,
+    now: dt.datetime,
+    coordinator: bool,
 ) -> list[Problem]:
     problems = []
     if gap.end <= gap.start:
@@ -51,9 +56,11 @@ def _problems(
         client = session.get(ClientRow, gap.client_id)
         if client is None or client.provider_id != provider_id:
             problems.append(Problem("$.client_id", f"no client {gap.client_id!r} of this provider"))
-    for i, worker_id in enumerate(gap.excluded_workers):
-        if session.get(WorkerRow, worker_id) is None:
-            problems.append(Problem(f"$.excluded_workers[{i}]", f"no worker {worker_id!r}"))
+    if coordinator:  # an unknown id excludes nobody; telling a provider so would
+        # tell it which worker ids exist
+        for i, worker_id in enumerate(gap.excluded_workers):
+            if session.get(WorkerRow, worker_id) is None:
+                problems.append(Problem(f"$.excluded_workers[{i}]", f"no worker {worker_id!r}"))
     return problems
 
 
@@ -92,7 +99,7 @@ def _post(
             found = _find_by_key(session, provider_id, idempotency_key)
             if found is not None:
                 return gap_out(ctx, session, found, now), False
-        problems = _problems(ctx, session, provider_id, gap, now)
+        problems = _problems(ctx, session, provider_id, gap, now, actor.role == "coordinator")
         if problems:
             raise InvalidInput(problems)
         model = Gap.model_validate(

@@ -51,11 +51,22 @@ from flexbank.services.contract import (
     InvalidInput,
     NotFound,
 )
+from flexbank.services.notifications import enqueue
 from flexbank.validation import Problem, scenario_problems
 
 RECORDS = ("right_to_work", "dbs", "reg19", "training", "skills", "experience")
-#: fields only a coordinator may change on a worker (the compliance file)
-COMPLIANCE_FIELDS = (*RECORDS, "history", "previous_weekly_hours", "date_of_birth")
+#: fields only a coordinator may change on a worker (the compliance file, and what
+#: the working-time rules rest on: the opt-out and the hours offered)
+COMPLIANCE_FIELDS = (
+    *RECORDS,
+    "history",
+    "previous_weekly_hours",
+    "date_of_birth",
+    "wtd_opt_out",
+    "max_hours_per_week",
+)
+#: of those, what a worker may ask the flex team to change
+REQUESTABLE = ("wtd_opt_out", "max_hours_per_week")
 
 
 # ------------------------------------------------------------------ providers
@@ -103,6 +114,9 @@ def delete_provider(ctx: Ctx, actor: Actor, provider_id: str) -> None:
             raise NotFound(f"no provider {provider_id!r}")
         if s.scalar(select(func.count(GapRow.id)).where(GapRow.provider_id == provider_id)):
             raise Conflict(f"provider {provider_id} has gaps; cancel them instead")
+        clients = select(ClientRow.id).where(ClientRow.provider_id == provider_id)
+        if s.scalar(select(func.count(GapRow.id)).where(GapRow.client_id.in_(clients))):
+            raise Conflict(f"gaps refer to clients of provider {provider_id}; keep the record")
         s.execute(delete(ClientRow).where(ClientRow.provider_id == provider_id))
         s.delete(row)
         audit(uow, actor, "deleted", "provider", provider_id, ctx.now())
@@ -150,12 +164,21 @@ def put_client(ctx: Ctx, actor: Actor, client: Client) -> Client:
         problems = []
         if s.get(ProviderRow, client.provider_id) is None:
             problems.append(Problem("$.provider_id", f"no provider {client.provider_id!r}"))
-        for field in ("excluded_workers", "preferred_workers"):
-            for i, worker_id in enumerate(getattr(client, field)):
-                if s.get(WorkerRow, worker_id) is None:
-                    problems.append(Problem(f"$.{field}[{i}]", f"no worker {worker_id!r}"))
+        if actor.role == "coordinator":  # others are not told which worker ids exist
+            for field in ("excluded_workers", "preferred_workers"):
+                for i, worker_id in enumerate(getattr(client, field)):
+                    if s.get(WorkerRow, worker_id) is None:
+                        problems.append(Problem(f"$.{field}[{i}]", f"no worker {worker_id!r}"))
         if problems:
             raise InvalidInput(problems)
+        moved = row is not None and row.provider_id != client.provider_id
+        # the client's gaps belong to its provider: moving it would orphan them
+        if moved and s.scalar(select(func.count(GapRow.id)).where(GapRow.client_id == client.id)):
+            assert row is not None
+            raise Conflict(
+                f"client {client.id} has gaps with provider {row.provider_id}; "
+                "it cannot move to another provider"
+            )
         created = row is None
         row = client_row(client, row)
         s.add(row)
@@ -226,8 +249,29 @@ def store_worker(uow: UnitOfWork, worker: Worker) -> None:
     _replace_periods(uow.session, worker)
 
 
+def _ask_coordinator(ctx: Ctx, actor: Actor, worker: Worker, fields: list[str]) -> None:
+    """A worker's request to change a coordinator's field: audited, and the flex team
+    is told (its own transaction: the refused change itself is not kept)."""
+    wanted = {f: worker.model_dump(mode="json")[f] for f in fields}
+    with ctx.uow() as uow:
+        now = ctx.now()
+        audit(uow, actor, "change_requested", "worker", worker.id, now, {"wanted": wanted})
+        enqueue(
+            uow,
+            kind="change_request",
+            recipient_role="coordinator",
+            recipient_id=None,
+            subject=f"Worker {worker.id} asks to change {', '.join(fields)}",
+            body=f"Worker {worker.id} asks for: "
+            + ", ".join(f"{k} = {v}" for k, v in wanted.items()),
+            now=now,
+        )
+        uow.commit()
+
+
 def put_worker(ctx: Ctx, actor: Actor, worker: Worker) -> Worker:
     own_worker(actor, worker.id)
+    refused: list[str] = []
     with ctx.uow() as uow:
         s = uow.session
         existing = _workers(s, [worker.id])
@@ -238,14 +282,21 @@ def put_worker(ctx: Ctx, actor: Actor, worker: Worker) -> Worker:
         if actor.role != "coordinator":
             locked = [f for f in changed if f in COMPLIANCE_FIELDS]
             if locked:
-                raise Forbidden(
-                    "only a coordinator may change compliance records: " + ", ".join(locked)
-                )
-        uow.lock_worker(worker.id)
-        store_worker(uow, worker)
-        audit(uow, actor, "updated", "worker", worker.id, ctx.now(), {"fields": changed})
-        uow.commit()
-        return _workers(s, [worker.id])[0]
+                refused = locked
+        if not refused:
+            uow.lock_worker(worker.id)
+            store_worker(uow, worker)
+            audit(uow, actor, "updated", "worker", worker.id, ctx.now(), {"fields": changed})
+            uow.commit()
+            return _workers(s, [worker.id])[0]
+    asked = [f for f in refused if f in REQUESTABLE]
+    if asked:
+        _ask_coordinator(ctx, actor, worker, asked)
+    raise Forbidden(
+        "only a coordinator may change these: "
+        + ", ".join(refused)
+        + ("; your request has been sent to the flex team" if asked else "")
+    )
 
 
 def delete_worker(ctx: Ctx, actor: Actor, worker_id: str) -> None:
