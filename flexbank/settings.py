@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", repr=False)  # signs offer links and webhooks
     base_url: str = "http://127.0.0.1:8000"  # for links in notifications
     max_body_bytes: int = 5_000_000  # larger request bodies are refused (413)
+    token_days: float = 90.0  # API tokens expire after this; rotate before
+    session_hours: float = 12.0  # a web session ends after this (or at sign-out)
 
     # offers
     urgent_within_hours: float = 24.0

@@ -37,12 +37,12 @@ def get_settings(request: Request) -> Settings:
 BankDep = Annotated[Bank, Depends(get_bank)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-_bearer = HTTPBearer(auto_error=False, description="An API token from `flexbank token create`")
+bearer = HTTPBearer(auto_error=False, description="An API token from `flexbank token create`")
 
 
 def get_actor(
     bank: BankDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     unauthorised = HTTPException(
         status.HTTP_401_UNAUTHORIZED,

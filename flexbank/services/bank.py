@@ -14,10 +14,10 @@ from typing import Literal
 from sqlalchemy import select
 
 from flexbank.adapters.database import engine_for
-from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, TokenRow
+from flexbank.adapters.orm import BookingRow, GapRow, OfferRow
 from flexbank.matching.solver import ProgressHook
 from flexbank.models import Client, Period, Plan, Provider, Scenario, Worker
-from flexbank.services import allocation, gaps, offers, records, reports, sweeps
+from flexbank.services import access, allocation, gaps, offers, records, reports, sweeps
 from flexbank.services.context import Ctx, booking_out, offer_out, own_worker, utc_now
 from flexbank.services.contract import (
     Actor,
@@ -39,10 +39,10 @@ from flexbank.services.contract import (
     WorkerReasonOut,
 )
 from flexbank.services.notifications import Channel, dispatch
-from flexbank.services.tokens import LinkError, hash_token, new_token
+from flexbank.services.tokens import LinkError
 from flexbank.settings import Settings
 
-ROLES = ("coordinator", "provider", "worker")
+ROLES = access.ROLES
 
 
 class SqlBank:
@@ -281,43 +281,27 @@ class SqlBank:
         )
 
     # access ------------------------------------------------------------------
-    def create_token(self, role: Role, subject_id: str | None, name: str = "") -> str:
-        if role not in ROLES:
-            raise records.invalid("$.role", f"unknown role {role!r}")
-        if role != "coordinator" and not subject_id:
-            raise records.invalid("$.subject_id", f"a {role} token needs the {role}'s id")
-        token = new_token()
-        with self.ctx.uow() as uow:
-            uow.session.add(
-                TokenRow(
-                    token_hash=hash_token(token),
-                    role=role,
-                    subject_id=subject_id if role != "coordinator" else None,
-                    name=name,
-                    created_at=self.ctx.now(),
-                )
-            )
-            uow.commit()
-        return token
+    def create_token(
+        self, role: Role, subject_id: str | None, name: str = "", days: float | None = None
+    ) -> str:
+        return access.create_token(self.ctx, role, subject_id, name, days)
 
     def revoke_token(self, token: str) -> bool:
-        with self.ctx.uow() as uow:
-            row = uow.session.scalars(
-                select(TokenRow).where(TokenRow.token_hash == hash_token(token))
-            ).first()
-            if row is None or row.revoked_at is not None:
-                return False
-            row.revoked_at = self.ctx.now()
-            uow.commit()
-            return True
+        return access.revoke_token(self.ctx, token)
+
+    def rotate_token(self, token: str) -> tuple[str, dt.datetime]:
+        return access.rotate_token(self.ctx, token)
 
     def authenticate(self, token: str) -> Actor | None:
-        if not token:
-            return None
-        with self.ctx.uow() as uow:
-            row = uow.session.scalars(
-                select(TokenRow).where(TokenRow.token_hash == hash_token(token))
-            ).first()
-            if row is None or row.revoked_at is not None:
-                return None
-            return Actor(row.role, row.subject_id, row.name)  # type: ignore[arg-type]
+        return access.authenticate(self.ctx, token)
+
+    def open_session(
+        self, actor: Actor, token: str | None = None, offer_id: int | None = None
+    ) -> str:
+        return access.open_session(self.ctx, actor, token, offer_id)
+
+    def session_actor(self, session_id: str) -> tuple[Actor, int | None] | None:
+        return access.session_actor(self.ctx, session_id)
+
+    def end_session(self, session_id: str) -> None:
+        access.end_session(self.ctx, session_id)
