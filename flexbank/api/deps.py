@@ -12,12 +12,13 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ValidationError
 
 from flexbank.services.contract import Actor, Bank, InvalidInput
+from flexbank.services.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
 from flexbank.settings import Settings
 from flexbank.validation import Problem
 
@@ -106,6 +107,33 @@ FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 Day = Annotated[dt.date, AfterValidator(_sensible_day)]
 #: a row id in a path: a positive 32-bit number (larger ones cannot exist)
 RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+def get_page(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="the most rows on this page")
+    ] = DEFAULT_LIMIT,
+    after: Annotated[
+        str | None,
+        Query(max_length=500, description="the cursor of the next page (`X-Next-Cursor`)"),
+    ] = None,
+) -> Page:
+    return Page(limit=limit, after=after)
+
+
+#: a page of a list (keyset: ``limit`` rows after the cursor ``after``)
+PageDep = Annotated[Page, Depends(get_page)]
+L = TypeVar("L")
+
+
+def paged(request: Request, response: Response, page: Page, rows: list[L]) -> list[L]:
+    """``rows``, with ``Link: <...>; rel="next"`` and ``X-Next-Cursor`` when there
+    are more."""
+    if page.next is not None:
+        url = request.url.include_query_params(after=page.next, limit=page.limit)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers["X-Next-Cursor"] = page.next
+    return rows
 
 
 #: Models read by :func:`json_body`; their schemas are added to the OpenAPI document.

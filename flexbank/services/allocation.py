@@ -47,6 +47,7 @@ from flexbank.services.contract import (
     WorkerReasonOut,
 )
 from flexbank.services.offers import make_offer
+from flexbank.services.paging import Page
 
 log = logging.getLogger("flexbank.allocation")
 
@@ -374,11 +375,12 @@ def publish(ctx: Ctx, actor: Actor, run_id: int) -> list[OfferOut]:
         return out
 
 
-def list_runs(ctx: Ctx, actor: Actor) -> list[RunOut]:
+def list_runs(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[RunOut]:
     require_coordinator(actor)
+    page = page or Page()
     with ctx.uow() as uow:
-        rows = uow.session.scalars(select(RunRow).order_by(RunRow.id.desc()))
-        return [run_out(ctx, r, with_plan=False) for r in rows]
+        query = page.apply(select(RunRow), RunRow.id, descending=True)
+        return [run_out(ctx, r, with_plan=False) for r in page.rows(uow.session.scalars(query))]
 
 
 def _run(ctx: Ctx, actor: Actor, run_id: int) -> RunRow:

@@ -39,6 +39,7 @@ from flexbank.services.contract import (
     WorkerReasonOut,
 )
 from flexbank.services.notifications import Channel, dispatch
+from flexbank.services.paging import Page
 from flexbank.services.tokens import LinkError
 from flexbank.settings import Settings
 
@@ -66,8 +67,8 @@ class SqlBank:
         return self.ctx.now()
 
     # records -----------------------------------------------------------------
-    def list_providers(self, actor: Actor) -> list[Provider]:
-        return records.list_providers(self.ctx, actor)
+    def list_providers(self, actor: Actor, page: Page | None = None) -> list[Provider]:
+        return records.list_providers(self.ctx, actor, page)
 
     def get_provider(self, actor: Actor, provider_id: str) -> Provider:
         return records.get_provider(self.ctx, actor, provider_id)
@@ -78,8 +79,10 @@ class SqlBank:
     def delete_provider(self, actor: Actor, provider_id: str) -> None:
         records.delete_provider(self.ctx, actor, provider_id)
 
-    def list_clients(self, actor: Actor, provider_id: str | None = None) -> list[Client]:
-        return records.list_clients(self.ctx, actor, provider_id)
+    def list_clients(
+        self, actor: Actor, provider_id: str | None = None, page: Page | None = None
+    ) -> list[Client]:
+        return records.list_clients(self.ctx, actor, provider_id, page)
 
     def get_client(self, actor: Actor, client_id: str) -> Client:
         return records.get_client(self.ctx, actor, client_id)
@@ -90,8 +93,8 @@ class SqlBank:
     def delete_client(self, actor: Actor, client_id: str) -> None:
         records.delete_client(self.ctx, actor, client_id)
 
-    def list_workers(self, actor: Actor) -> list[Worker]:
-        return records.list_workers(self.ctx, actor)
+    def list_workers(self, actor: Actor, page: Page | None = None) -> list[Worker]:
+        return records.list_workers(self.ctx, actor, page)
 
     def get_worker(self, actor: Actor, worker_id: str) -> Worker:
         return records.get_worker(self.ctx, actor, worker_id)
@@ -112,9 +115,13 @@ class SqlBank:
         return records.verify_record(self.ctx, actor, worker_id, record, note)
 
     def audit_trail(
-        self, actor: Actor, entity: str | None = None, entity_id: str | None = None
+        self,
+        actor: Actor,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        page: Page | None = None,
     ) -> list[AuditOut]:
-        return records.audit_trail(self.ctx, actor, entity, entity_id)
+        return records.audit_trail(self.ctx, actor, entity, entity_id, page)
 
     def set_contact(
         self,
@@ -140,8 +147,9 @@ class SqlBank:
         status: GapStatus | None = None,
         start: dt.date | None = None,
         end: dt.date | None = None,
+        page: Page | None = None,
     ) -> list[GapOut]:
-        return gaps.list_gaps(self.ctx, actor, provider_id, status, start, end)
+        return gaps.list_gaps(self.ctx, actor, provider_id, status, start, end, page)
 
     def get_gap(self, actor: Actor, gap_id: str) -> GapOut:
         return gaps.get_gap(self.ctx, actor, gap_id)
@@ -149,8 +157,8 @@ class SqlBank:
     def cancel_gap(self, actor: Actor, gap_id: str) -> GapOut:
         return gaps.cancel_gap(self.ctx, actor, gap_id)
 
-    def gap_offers(self, actor: Actor, gap_id: str) -> list[OfferOut]:
-        return gaps.gap_offers(self.ctx, actor, gap_id)
+    def gap_offers(self, actor: Actor, gap_id: str, page: Page | None = None) -> list[OfferOut]:
+        return gaps.gap_offers(self.ctx, actor, gap_id, page)
 
     # allocation --------------------------------------------------------------
     def run_allocation(
@@ -163,8 +171,8 @@ class SqlBank:
     ) -> RunOut:
         return allocation.run_allocation(self.ctx, actor, start, days, time_limit, progress)
 
-    def list_runs(self, actor: Actor) -> list[RunOut]:
-        return allocation.list_runs(self.ctx, actor)
+    def list_runs(self, actor: Actor, page: Page | None = None) -> list[RunOut]:
+        return allocation.list_runs(self.ctx, actor, page)
 
     def get_run(self, actor: Actor, run_id: int) -> RunOut:
         return allocation.get_run(self.ctx, actor, run_id)
@@ -177,7 +185,11 @@ class SqlBank:
 
     # offers and bookings -----------------------------------------------------
     def list_offers(
-        self, actor: Actor, worker_id: str | None = None, status: OfferStatus | None = None
+        self,
+        actor: Actor,
+        worker_id: str | None = None,
+        status: OfferStatus | None = None,
+        page: Page | None = None,
     ) -> list[OfferOut]:
         if actor.role == "provider":
             raise Forbidden("a provider follows offers through its gaps")
@@ -185,13 +197,24 @@ class SqlBank:
             if worker_id is not None and worker_id != actor.subject_id:
                 raise NotFound(f"no worker {worker_id!r}")
             worker_id = actor.subject_id
+        page = page or Page()
         with self.ctx.uow() as uow:
             now = self.ctx.now()
-            query = select(OfferRow).order_by(OfferRow.id)
+            query = select(OfferRow)
             if worker_id is not None:
                 query = query.where(OfferRow.worker_id == worker_id)
-            rows = [offer_out(self.ctx, uow.session, o, now) for o in uow.session.scalars(query)]
-        return [o for o in rows if status is None or o.status == status]
+            if status == "offered":  # the status as the worker sees it (expiry counts)
+                query = query.where(OfferRow.status == "offered", OfferRow.expires_at > now)
+            elif status == "expired":
+                query = query.where(
+                    (OfferRow.status == "expired")
+                    | ((OfferRow.status == "offered") & (OfferRow.expires_at <= now))
+                )
+            elif status is not None:
+                query = query.where(OfferRow.status == status)
+            query = page.apply(query, OfferRow.id)
+            rows = page.rows(uow.session.scalars(query))
+            return [offer_out(self.ctx, uow.session, o, now) for o in rows]
 
     def accept_offer(self, actor: Actor, offer_id: int) -> OfferOut:
         return offers.accept(self.ctx, actor, offer_id)
@@ -216,7 +239,11 @@ class SqlBank:
             return self.ctx.links.token(offer.id, offer.worker_id)
 
     def list_bookings(
-        self, actor: Actor, provider_id: str | None = None, worker_id: str | None = None
+        self,
+        actor: Actor,
+        provider_id: str | None = None,
+        worker_id: str | None = None,
+        page: Page | None = None,
     ) -> list[BookingOut]:
         if actor.role == "provider":
             if provider_id is not None and provider_id != actor.subject_id:
@@ -225,15 +252,18 @@ class SqlBank:
         elif actor.role == "worker":
             own_worker(actor, worker_id or actor.subject_id)
             worker_id = actor.subject_id
+        page = page or Page()
         with self.ctx.uow() as uow:
-            query = select(BookingRow).order_by(BookingRow.start, BookingRow.id)
+            query = select(BookingRow)
             if worker_id is not None:
                 query = query.where(BookingRow.worker_id == worker_id)
             if provider_id is not None:
                 query = query.join(GapRow, GapRow.id == BookingRow.gap_id).where(
                     GapRow.provider_id == provider_id
                 )
-            return [booking_out(self.ctx, uow.session, b) for b in uow.session.scalars(query)]
+            query = page.apply(query, BookingRow.start, BookingRow.id)
+            rows = page.rows(uow.session.scalars(query))
+            return [booking_out(self.ctx, uow.session, b) for b in rows]
 
     # exchange and reports ----------------------------------------------------
     def import_scenario(self, actor: Actor, scenario: Scenario) -> ImportSummary:

@@ -32,6 +32,7 @@ from flexbank.services.contract import (
 )
 from flexbank.services.notifications import enqueue
 from flexbank.services.offers import cascade, held_offers, withdraw_open_offers
+from flexbank.services.paging import Page
 from flexbank.validation import Problem
 
 
@@ -138,6 +139,7 @@ def list_gaps(
     status: GapStatus | None,
     start: dt.date | None,
     end: dt.date | None,
+    page: Page | None = None,
 ) -> list[GapOut]:
     if actor.role == "worker":
         raise Forbidden("a worker may not list gaps")
@@ -145,9 +147,10 @@ def list_gaps(
         if provider_id is not None and provider_id != actor.subject_id:
             raise NotFound(f"no provider {provider_id!r}")
         provider_id = actor.subject_id
+    page = page or Page()
     with ctx.uow() as uow:
         now = ctx.now()
-        query = select(GapRow).order_by(GapRow.start, GapRow.id)
+        query = select(GapRow)
         if provider_id is not None:
             query = query.where(GapRow.provider_id == provider_id)
         if status is not None:
@@ -156,7 +159,9 @@ def list_gaps(
             query = query.where(GapRow.start >= ctx.local_midnight(start))
         if end is not None:
             query = query.where(GapRow.start < ctx.local_midnight(end + dt.timedelta(days=1)))
-        return [gap_out(ctx, uow.session, row, now) for row in uow.session.scalars(query)]
+        query = page.apply(query, GapRow.start, GapRow.id)
+        rows = page.rows(uow.session.scalars(query))
+        return [gap_out(ctx, uow.session, row, now) for row in rows]
 
 
 def get_gap(ctx: Ctx, actor: Actor, gap_id: str) -> GapOut:
@@ -164,14 +169,13 @@ def get_gap(ctx: Ctx, actor: Actor, gap_id: str) -> GapOut:
         return gap_out(ctx, uow.session, _gap(ctx, actor, uow.session, gap_id), ctx.now())
 
 
-def gap_offers(ctx: Ctx, actor: Actor, gap_id: str) -> list[OfferOut]:
+def gap_offers(ctx: Ctx, actor: Actor, gap_id: str, page: Page | None = None) -> list[OfferOut]:
+    page = page or Page()
     with ctx.uow() as uow:
         row = _gap(ctx, actor, uow.session, gap_id)
         now = ctx.now()
-        offers = uow.session.scalars(
-            select(OfferRow).where(OfferRow.gap_id == row.id).order_by(OfferRow.id)
-        )
-        return [offer_out(ctx, uow.session, o, now) for o in offers]
+        query = page.apply(select(OfferRow).where(OfferRow.gap_id == row.id), OfferRow.id)
+        return [offer_out(ctx, uow.session, o, now) for o in page.rows(uow.session.scalars(query))]
 
 
 def cancel_gap(ctx: Ctx, actor: Actor, gap_id: str) -> GapOut:

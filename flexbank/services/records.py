@@ -52,6 +52,7 @@ from flexbank.services.contract import (
     NotFound,
 )
 from flexbank.services.notifications import enqueue
+from flexbank.services.paging import Page
 from flexbank.validation import Problem, scenario_problems
 
 RECORDS = ("right_to_work", "dbs", "reg19", "training", "skills", "experience")
@@ -72,14 +73,16 @@ REQUESTABLE = ("wtd_opt_out", "max_hours_per_week")
 # ------------------------------------------------------------------ providers
 
 
-def list_providers(ctx: Ctx, actor: Actor) -> list[Provider]:
+def list_providers(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[Provider]:
     if actor.role == "worker":
         raise Forbidden("a worker may not list providers")
+    page = page or Page()
     with ctx.uow() as uow:
-        query = select(ProviderRow).order_by(ProviderRow.id)
+        query = select(ProviderRow)
         if actor.role == "provider":
             query = query.where(ProviderRow.id == actor.subject_id)
-        return [provider_of(r) for r in uow.session.scalars(query)]
+        query = page.apply(query, ProviderRow.id)
+        return [provider_of(r) for r in page.rows(uow.session.scalars(query))]
 
 
 def get_provider(ctx: Ctx, actor: Actor, provider_id: str) -> Provider:
@@ -126,18 +129,22 @@ def delete_provider(ctx: Ctx, actor: Actor, provider_id: str) -> None:
 # ------------------------------------------------------------------ clients
 
 
-def list_clients(ctx: Ctx, actor: Actor, provider_id: str | None) -> list[Client]:
+def list_clients(
+    ctx: Ctx, actor: Actor, provider_id: str | None, page: Page | None = None
+) -> list[Client]:
     if actor.role == "worker":
         raise Forbidden("a worker may not list clients")
     if actor.role == "provider":
         if provider_id is not None and provider_id != actor.subject_id:
             raise NotFound(f"no provider {provider_id!r}")
         provider_id = actor.subject_id
+    page = page or Page()
     with ctx.uow() as uow:
-        query = select(ClientRow).order_by(ClientRow.id)
+        query = select(ClientRow)
         if provider_id is not None:
             query = query.where(ClientRow.provider_id == provider_id)
-        return [client_of(r) for r in uow.session.scalars(query)]
+        query = page.apply(query, ClientRow.id)
+        return [client_of(r) for r in page.rows(uow.session.scalars(query))]
 
 
 def _client(actor: Actor, session: Session, client_id: str) -> ClientRow:
@@ -203,19 +210,23 @@ def delete_client(ctx: Ctx, actor: Actor, client_id: str) -> None:
 # ------------------------------------------------------------------ workers
 
 
-def _workers(session: Session, ids: list[str] | None = None) -> list[Worker]:
-    query = select(WorkerRow).order_by(WorkerRow.id)
+def _workers(
+    session: Session, ids: list[str] | None = None, page: Page | None = None
+) -> list[Worker]:
+    page = page or Page()
+    query = select(WorkerRow)
     if ids is not None:
         query = query.where(WorkerRow.id.in_(ids))
-    return attach_periods(session, list(session.scalars(query)))
+    query = page.apply(query, WorkerRow.id)
+    return attach_periods(session, page.rows(session.scalars(query)))
 
 
-def list_workers(ctx: Ctx, actor: Actor) -> list[Worker]:
+def list_workers(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[Worker]:
     if actor.role == "provider":
         raise Forbidden("a provider may not list workers")
     with ctx.uow() as uow:
         ids = [actor.subject_id or ""] if actor.role == "worker" else None
-        return _workers(uow.session, ids)
+        return _workers(uow.session, ids, page)
 
 
 def get_worker(ctx: Ctx, actor: Actor, worker_id: str) -> Worker:
@@ -389,16 +400,18 @@ def verify_record(ctx: Ctx, actor: Actor, worker_id: str, record: str, note: str
 
 
 def audit_trail(
-    ctx: Ctx, actor: Actor, entity: str | None, entity_id: str | None
+    ctx: Ctx, actor: Actor, entity: str | None, entity_id: str | None, page: Page | None = None
 ) -> list[AuditOut]:
     require_coordinator(actor)
+    page = page or Page()
     with ctx.uow() as uow:
-        query = select(AuditRow).order_by(AuditRow.id)
+        query = select(AuditRow)
         if entity is not None:
             query = query.where(AuditRow.entity == entity)
         if entity_id is not None:
             query = query.where(AuditRow.entity_id == entity_id)
-        return [audit_out(r) for r in uow.session.scalars(query)]
+        query = page.apply(query, AuditRow.id)
+        return [audit_out(r) for r in page.rows(uow.session.scalars(query))]
 
 
 # ------------------------------------------------------------------ import

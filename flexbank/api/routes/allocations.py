@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import Field
 
-from flexbank.api.deps import ActorDep, BankDep, Day, RowId, body_doc, json_body
+from flexbank.api.deps import ActorDep, BankDep, Day, PageDep, RowId, body_doc, json_body, paged
 from flexbank.api.errors import ERROR_RESPONSES
 from flexbank.models import Plan
 from flexbank.services.contract import OfferOut, RunOut, Schema, WorkerReasonOut
@@ -33,8 +33,10 @@ def run_allocation(bank: BankDep, actor: ActorDep, body: RunBody) -> RunOut:
 
 
 @router.get("")
-def list_runs(bank: BankDep, actor: ActorDep) -> list[RunOut]:
-    return bank.list_runs(actor)
+def list_runs(
+    bank: BankDep, actor: ActorDep, request: Request, response: Response, page: PageDep
+) -> list[RunOut]:
+    return paged(request, response, page, bank.list_runs(actor, page))
 
 
 @router.get("/{run_id}")
