@@ -17,6 +17,7 @@ from flexbank.services.context import (
     actor_name,
     audit,
     gap_out,
+    gap_outs,
     offer_out,
     own_provider,
 )
@@ -160,8 +161,7 @@ def list_gaps(
         if end is not None:
             query = query.where(GapRow.start < ctx.local_midnight(end + dt.timedelta(days=1)))
         query = page.apply(query, GapRow.start, GapRow.id)
-        rows = page.rows(uow.session.scalars(query))
-        return [gap_out(ctx, uow.session, row, now) for row in rows]
+        return gap_outs(ctx, uow.session, page.rows(uow.session.scalars(query)), now)
 
 
 def get_gap(ctx: Ctx, actor: Actor, gap_id: str) -> GapOut:
