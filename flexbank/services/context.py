@@ -202,7 +202,7 @@ def gap_outs(ctx: Ctx, session: Session, rows: Sequence[GapRow], now: dt.datetim
     if not ids:
         return []
     counts = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(OfferRow.gap_id, func.count(OfferRow.id))
             .where(
                 OfferRow.gap_id.in_(ids), OfferRow.status == "offered", OfferRow.expires_at > now
