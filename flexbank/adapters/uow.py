@@ -20,8 +20,10 @@ from flexbank.adapters.orm import GapRow, WorkerRow
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        # read-only: on SQLite a deferred BEGIN, so readers do not queue for the write
+        # lock (WAL gives them a consistent snapshot); writers keep BEGIN IMMEDIATE
+        self.engine = engine.execution_options(flexbank_read_only=True) if read_only else engine
         self.dialect = engine.dialect.name
         self._session: Session | None = None
         self.committed = False

@@ -63,7 +63,7 @@ def _token_row(ctx: Ctx, session: Session, token: str) -> TokenRow | None:
 def authenticate(ctx: Ctx, token: str) -> Actor | None:
     if not token:
         return None
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         row = _token_row(ctx, uow.session, token)
         if row is None or not _live_token(row, ctx.now()):
             return None
@@ -150,7 +150,7 @@ def session_actor(ctx: Ctx, sid: str) -> tuple[Actor, int | None] | None:
     if not sid or len(sid) > 64:
         return None
     now = ctx.now()
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         row = uow.session.get(WebSessionRow, sid)
         if row is None or row.ended_at is not None or row.expires_at <= now:
             return None

@@ -198,7 +198,7 @@ class SqlBank:
                 raise NotFound(f"no worker {worker_id!r}")
             worker_id = actor.subject_id
         page = page or Page()
-        with self.ctx.uow() as uow:
+        with self.ctx.read() as uow:
             now = self.ctx.now()
             query = select(OfferRow)
             if worker_id is not None:
@@ -253,7 +253,7 @@ class SqlBank:
             own_worker(actor, worker_id or actor.subject_id)
             worker_id = actor.subject_id
         page = page or Page()
-        with self.ctx.uow() as uow:
+        with self.ctx.read() as uow:
             query = select(BookingRow)
             if worker_id is not None:
                 query = query.where(BookingRow.worker_id == worker_id)

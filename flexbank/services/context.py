@@ -72,6 +72,10 @@ class Ctx:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 
+    def read(self) -> UnitOfWork:
+        """A unit of work that only reads (it must not write)."""
+        return UnitOfWork(self.engine, read_only=True)
+
     def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.tz)
 

@@ -149,7 +149,7 @@ def list_gaps(
             raise NotFound(f"no provider {provider_id!r}")
         provider_id = actor.subject_id
     page = page or Page()
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         now = ctx.now()
         query = select(GapRow)
         if provider_id is not None:
@@ -165,13 +165,13 @@ def list_gaps(
 
 
 def get_gap(ctx: Ctx, actor: Actor, gap_id: str) -> GapOut:
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         return gap_out(ctx, uow.session, _gap(ctx, actor, uow.session, gap_id), ctx.now())
 
 
 def gap_offers(ctx: Ctx, actor: Actor, gap_id: str, page: Page | None = None) -> list[OfferOut]:
     page = page or Page()
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         row = _gap(ctx, actor, uow.session, gap_id)
         now = ctx.now()
         query = page.apply(select(OfferRow).where(OfferRow.gap_id == row.id), OfferRow.id)

@@ -77,7 +77,7 @@ def list_providers(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[Pro
     if actor.role == "worker":
         raise Forbidden("a worker may not list providers")
     page = page or Page()
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         query = select(ProviderRow)
         if actor.role == "provider":
             query = query.where(ProviderRow.id == actor.subject_id)
@@ -87,7 +87,7 @@ def list_providers(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[Pro
 
 def get_provider(ctx: Ctx, actor: Actor, provider_id: str) -> Provider:
     own_provider(actor, provider_id)
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         row = uow.session.get(ProviderRow, provider_id)
         if row is None:
             raise NotFound(f"no provider {provider_id!r}")
@@ -139,7 +139,7 @@ def list_clients(
             raise NotFound(f"no provider {provider_id!r}")
         provider_id = actor.subject_id
     page = page or Page()
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         query = select(ClientRow)
         if provider_id is not None:
             query = query.where(ClientRow.provider_id == provider_id)
@@ -157,7 +157,7 @@ def _client(actor: Actor, session: Session, client_id: str) -> ClientRow:
 
 
 def get_client(ctx: Ctx, actor: Actor, client_id: str) -> Client:
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         return client_of(_client(actor, uow.session, client_id))
 
 
@@ -224,14 +224,14 @@ def _workers(
 def list_workers(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[Worker]:
     if actor.role == "provider":
         raise Forbidden("a provider may not list workers")
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         ids = [actor.subject_id or ""] if actor.role == "worker" else None
         return _workers(uow.session, ids, page)
 
 
 def get_worker(ctx: Ctx, actor: Actor, worker_id: str) -> Worker:
     own_worker(actor, worker_id)
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         found = _workers(uow.session, [worker_id])
         if not found:
             raise NotFound(f"no worker {worker_id!r}")
@@ -404,7 +404,7 @@ def audit_trail(
 ) -> list[AuditOut]:
     require_coordinator(actor)
     page = page or Page()
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         query = select(AuditRow)
         if entity is not None:
             query = query.where(AuditRow.entity == entity)
