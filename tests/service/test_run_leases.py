@@ -190,3 +190,26 @@ def test_kill_9_mid_allocation_then_restart_recovers(database_url: str, tmp_path
             )
         )
     assert offers and failures == [{"why": "lease lapsed"}]
+
+
+def test_database_lost_mid_run_leaves_a_lease_that_lapses_into_failed(
+    loaded, scenario, clock, monkeypatch
+):
+    """The repro with PostgreSQL stopped mid-run: neither the outcome nor the failure
+    can be written; the error is raised (503 over HTTP) and the lapsed lease lets the
+    recovery record the failure instead of a run `running` for ever."""
+    from sqlalchemy.exc import OperationalError
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(allocation.matching, "solve", lost)
+    monkeypatch.setattr(allocation, "_record_failure", lost)
+    with pytest.raises(OperationalError):
+        loaded.run_allocation(COORD, start=scenario.horizon.start.date(), days=7)
+    with loaded.ctx.uow() as uow:
+        assert list(uow.session.scalars(select(RunRow.status))) == ["running"]
+    later = clock.advance(seconds=loaded.settings.run_lease_seconds + 1)
+    recovered = loaded.recover_stale_runs(later)
+    assert [r.status for r in recovered] == ["failed"]
+    assert "lease lapsed" in (recovered[0].error or "")
