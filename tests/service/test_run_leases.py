@@ -82,8 +82,8 @@ def test_a_lapsed_lease_fails_the_run_and_the_daily_run_runs_again_once(loaded, 
 
 
 def test_the_heartbeat_keeps_a_long_run_alive(loaded, scenario, settings):
-    fast = settings.model_copy(update={"run_lease_seconds": 0.3})
-    bank = SqlBank(fast)  # the wall clock: the run's heartbeat renews a 0.3 s lease
+    fast = settings.model_copy(update={"run_lease_seconds": 1.0})
+    bank = SqlBank(fast)  # the wall clock: the run's heartbeat renews a 1 s lease
     real = SqlBank(fast)  # another process's recovery, while the run solves
     seen: list[int] = []
 
@@ -91,7 +91,7 @@ def test_the_heartbeat_keeps_a_long_run_alive(loaded, scenario, settings):
         seen.extend(r.id for r in real.recover_stale_runs())
 
     run = bank.run_allocation(
-        COORD, start=scenario.horizon.start.date(), days=7, time_limit=2, progress=progress
+        COORD, start=scenario.horizon.start.date(), days=7, time_limit=3, progress=progress
     )
     assert run.status == "succeeded" and seen == []
 
