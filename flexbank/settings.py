@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     secret_key: str = Field(default="", repr=False)  # signs offer links and webhooks
     base_url: str = "http://127.0.0.1:8000"  # for links; `flexbank serve` uses its address
+    max_body_bytes: int = 5_000_000  # larger request bodies are refused (413)
+    token_days: float = 90.0  # API tokens expire after this; rotate before
+    session_hours: float = 12.0  # a web session ends after this (or at sign-out)
 
     # offers
     urgent_within_hours: float = 24.0
@@ -35,6 +38,7 @@ class Settings(BaseSettings):
     daily_allocation_publish: bool = True
     solver_time_limit: float = 30.0
     solver_workers: int = 2
+    run_lease_seconds: float = 60.0  # a run whose heartbeat stops this long is failed
 
     # compliance sweep
     compliance_sweep_time: str = "02:00"

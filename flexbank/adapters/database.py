@@ -1,11 +1,15 @@
 """Engines for SQLite (the embedded default) and PostgreSQL, and schema upgrades.
 
 SQLite: a file in the data directory, WAL journal, foreign keys on, a busy timeout,
-and ``BEGIN IMMEDIATE`` for every transaction, so writers are serialised by SQLite
-itself (a transaction that reads and then writes can never be overtaken).
+and ``BEGIN IMMEDIATE`` for every transaction that may write, so writers are
+serialised by SQLite itself (a transaction that reads and then writes can never be
+overtaken); read-only units of work begin deferred and do not wait for writers.
 
 PostgreSQL: psycopg 3, READ COMMITTED; the service layer takes row locks
 (``SELECT ... FOR UPDATE``) where it re-checks before writing.
+
+Both: ``hide_parameters`` (a database error never shows the values of the statement:
+workers' names, dates of birth, home addresses, DBS and right-to-work records).
 """
 
 from __future__ import annotations
@@ -48,10 +52,19 @@ def create(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 60},
             pool_size=10,
             max_overflow=60,
+            hide_parameters=True,
         )
         _sqlite_events(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=60, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=60,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        hide_parameters=True,  # errors never carry names, dates of birth, addresses
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def _sqlite_events(engine: Engine) -> None:
@@ -68,7 +81,8 @@ def _sqlite_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get("flexbank_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def engine_for(url: str) -> Engine:

@@ -186,6 +186,11 @@ class RunRow(Base):
     plan: Mapped[dict[str, Any] | None]
     metrics: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # reliability (migration 0003): the lease of the process running it, renewed by
+    # its heartbeat; a run whose lease lapsed is failed by the stale-run recovery
+    lease_expires_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class OfferRow(Base):
@@ -256,6 +261,7 @@ class TokenRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]  # migration 0003; None: never (old tokens)
 
 
 class AuditRow(Base):
@@ -269,3 +275,32 @@ class AuditRow(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]]
+
+
+# ------------------------------------------------- reliability and security (0003)
+# Kept apart from the tables above: the indexes of the keyset-paginated lists and the
+# server-side web sessions.
+
+Index("ix_gaps_start_id", GapRow.start, GapRow.id)
+Index("ix_gaps_provider_start_id", GapRow.provider_id, GapRow.start, GapRow.id)
+Index("ix_bookings_start_id", BookingRow.start, BookingRow.id)
+Index("ix_bookings_worker_start_id", BookingRow.worker_id, BookingRow.start, BookingRow.id)
+Index("ix_offers_worker_id_id", OfferRow.worker_id, OfferRow.id)
+Index("ix_clients_provider_id_id", ClientRow.provider_id, ClientRow.id)
+Index("ix_allocation_runs_status_lease", RunRow.status, RunRow.lease_expires_at)
+
+
+class WebSessionRow(Base):
+    """A signed-in web session, server side: signing out, revoking (or expiry of) the
+    token it was opened with, or the end of the offer it is limited to, ends it."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    offer_id: Mapped[int | None] = mapped_column(Integer)  # limited to this offer's page
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]

@@ -10,6 +10,7 @@ SQL stays in the adapters and the service modules; the pure core never sees a se
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from types import TracebackType
 
 from sqlalchemy import Engine, select, text
@@ -19,8 +20,10 @@ from flexbank.adapters.orm import GapRow, WorkerRow
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        # read-only: on SQLite a deferred BEGIN, so readers do not queue for the write
+        # lock (WAL gives them a consistent snapshot); writers keep BEGIN IMMEDIATE
+        self.engine = engine.execution_options(flexbank_read_only=True) if read_only else engine
         self.dialect = engine.dialect.name
         self._session: Session | None = None
         self.committed = False
@@ -61,13 +64,37 @@ class UnitOfWork:
     # ------------------------------------------------------------ locking
 
     def lock_worker(self, worker_id: str) -> WorkerRow | None:
-        """Lock the worker row (PostgreSQL FOR UPDATE; SQLite holds the write lock)."""
+        """Lock the worker row (PostgreSQL FOR UPDATE; SQLite holds the write lock).
+        The global lock order: a transaction locks gaps before workers, workers in
+        order of id (:mod:`flexbank.services.booking`)."""
         return self.session.scalars(
             select(WorkerRow)
             .where(WorkerRow.id == worker_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).first()
+
+    def lock_gaps(self, gap_ids: Iterable[str]) -> list[GapRow]:
+        """Lock the gaps that exist among ``gap_ids``, in order of id."""
+        return list(
+            self.session.scalars(
+                select(GapRow)
+                .where(GapRow.id.in_(sorted(set(gap_ids))))
+                .order_by(GapRow.id)
+                .with_for_update()
+            )
+        )
+
+    def lock_workers(self, worker_ids: Iterable[str]) -> list[WorkerRow]:
+        """Lock the workers that exist among ``worker_ids``, in order of id."""
+        return list(
+            self.session.scalars(
+                select(WorkerRow)
+                .where(WorkerRow.id.in_(sorted(set(worker_ids))))
+                .order_by(WorkerRow.id)
+                .with_for_update()
+            )
+        )
 
     def lock_gap(self, gap_id: str) -> GapRow | None:
         return self.session.scalars(

@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 import flexbank
+from flexbank.api import logs
 from flexbank.api.deps import BODY_MODELS
 from flexbank.api.errors import install_error_handlers
+from flexbank.api.guards import RequestGuard
 from flexbank.api.routes import ROUTERS
 from flexbank.services.contract import Bank
 from flexbank.settings import Settings
@@ -22,8 +24,9 @@ Send `Authorization: Bearer <token>` (tokens come from `flexbank token create`).
 A **coordinator** may do everything; a **provider** sees and changes its own record,
 clients, gaps and their bookings; a **worker** their own profile, offers and bookings.
 Errors: 401 (no or unknown token), 403 (not for this role), 404 (no such record, or
-not yours), 409 (the state does not allow it; `codes` name the rules), 422 (every
-problem, each with its JSON path such as `$.body.start`).
+not yours), 409 (the state does not allow it; `codes` name the rules), 413 (the body
+is over `FLEXBANK_MAX_BODY_BYTES`), 422 (every problem, each with its JSON path such
+as `$.body.start`), 503 (the database is not reachable; see `Retry-After`).
 """
 
 
@@ -56,7 +59,9 @@ def create_app(bank: Bank, settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     _install_access_log_filter()
+    logs.install()
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

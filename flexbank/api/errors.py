@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from flexbank.services.contract import Conflict, Forbidden, InvalidInput, NotFound
 from flexbank.validation import Problem, json_path
+
+log = logging.getLogger("flexbank.api")
 
 # The same words as the file loader, so a gap posted by hand and a scenario file
 # explain the same mistake the same way.
@@ -87,7 +92,44 @@ async def _request_validation(_: Request, exc: Exception) -> JSONResponse:
     return unprocessable(problems)
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+async def _database_away(_: Request, exc: Exception) -> JSONResponse:
+    """The database cannot be reached (down, restarting, pool exhausted): 503."""
+    log.warning("database unavailable (%s)", type(exc).__name__)
+    return JSONResponse(
+        {"detail": "the service's database is not reachable just now; try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def _data_error(_: Request, exc: Exception) -> JSONResponse:
+    log.info("value refused by the database (%s)", type(exc).__name__)
+    return unprocessable(
+        [
+            Problem(
+                "$", "a value cannot be stored: too long, too large or with characters not allowed"
+            )
+        ]
+    )
+
+
+async def _integrity(_: Request, exc: Exception) -> JSONResponse:
+    log.info("integrity refused by the database (%s)", type(exc).__name__)
+    return JSONResponse(
+        {"detail": "the change conflicts with records that refer to it", "codes": ["integrity"]},
+        status_code=409,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _database_away)
+    app.add_exception_handler(InterfaceError, _database_away)
+    app.add_exception_handler(PoolTimeout, _database_away)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(Conflict, _conflict)
@@ -101,6 +143,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "The role does not allow this"},
     404: {"description": "No such record (or not yours)"},
     409: {"description": "The state does not allow it; `codes` names the rules"},
+    413: {"description": "The request body is over the limit (`FLEXBANK_MAX_BODY_BYTES`)"},
+    503: {"description": "The database is not reachable; retry after `Retry-After` seconds"},
     422: {
         "description": "Every problem with its JSON path: `{detail, problems: [{path, message}]}`"
     },

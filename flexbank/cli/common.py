@@ -25,12 +25,23 @@ def fail_with(error: FormatError, source: Path | str) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def unreadable(path: Path | str, why: str) -> NoReturn:
+    """A file that cannot be read at all (missing, a directory, not UTF-8): exit 2,
+    never a traceback (exit 1 means "breaks a rule" for ``check``)."""
+    err_console.print(f"[bold red]{path}[/]: cannot be read: {why}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
 def read_scenario(path: Path) -> Scenario:
     """Load a scenario or print every problem and exit 2."""
     try:
         return load_scenario(path)
     except FormatError as error:
         fail_with(error, path)
+    except UnicodeDecodeError as error:
+        unreadable(path, f"not UTF-8 text (byte {error.start})")
+    except (OSError, RecursionError, ValueError) as error:
+        unreadable(path, type(error).__name__)
 
 
 def read_plan(path: Path, scenario: Scenario | None = None) -> Plan:
@@ -39,6 +50,10 @@ def read_plan(path: Path, scenario: Scenario | None = None) -> Plan:
         return load_plan(path, scenario)
     except FormatError as error:
         fail_with(error, path)
+    except UnicodeDecodeError as error:
+        unreadable(path, f"not UTF-8 text (byte {error.start})")
+    except (OSError, RecursionError, ValueError) as error:
+        unreadable(path, type(error).__name__)
 
 
 def write_json(data: object, path: Path | None) -> None:

@@ -145,7 +145,7 @@ def db_load_sample(
     zone = ZoneInfo(settings.timezone)
     now = dt.datetime.now(dt.UTC)
     start = sample_start(now, zone)
-    scenario = generate(workers, gaps, seed, start=start)
+    scenario = generate(workers, gaps, seed, start=start, version=2)  # contract version 2
     bank = bootstrap(settings)
     summary = bank.import_scenario(Actor.system(), scenario)
     ctx = getattr(bank, "ctx", None)
@@ -229,6 +229,17 @@ def _check_subject(
 # ------------------------------------------------------------ serve, scheduler
 
 
+def _recover(bank: Bank) -> None:
+    """At startup: fail allocation runs left ``running`` by a process that died."""
+    try:
+        for run in bank.recover_stale_runs():
+            logging.getLogger("flexbank.cli").warning(
+                "allocation run %s (%s) had stopped; marked failed", run.id, run.key
+            )
+    except Exception as e:  # the scheduler's job tries again every minute
+        logging.getLogger("flexbank.cli").error("stale-run recovery failed (%s)", type(e).__name__)
+
+
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
@@ -259,6 +270,7 @@ def serve(
         shown = f"[{host}]" if ":" in host else host
         settings = settings.model_copy(update={"base_url": f"http://{shown}:{port}"})
     bank = bootstrap(settings)
+    _recover(bank)
     app = build_app(bank, settings)
     scheduler = build_scheduler(bank, settings) if with_scheduler else None
     pump = OutboxPump(bank) if dispatch and scheduler is None else None
@@ -284,7 +296,9 @@ def scheduler() -> None:
 
     _configure_logging()
     settings = Settings()
-    jobs = build_scheduler(bootstrap(settings), settings, BlockingScheduler)
+    bank = bootstrap(settings)
+    _recover(bank)
+    jobs = build_scheduler(bank, settings, BlockingScheduler)
     try:
         jobs.start()
     except (KeyboardInterrupt, SystemExit):

@@ -10,7 +10,9 @@ doubled or missed trigger does no harm; the daily allocation is guarded by its r
   time, today's allocation runs now (the guard makes it a no-op if it already ran);
 - ``offer-expiry``: every minute;
 - ``compliance-sweep``: cron at ``settings.compliance_sweep_time``;
-- ``notification-dispatch``: every 30 seconds.
+- ``notification-dispatch``: every 30 seconds;
+- ``stale-run-recovery``: at start and every minute: a run whose lease lapsed (its
+  process was killed) is marked failed, and a failed daily run is caught up once.
 
 Keep APScheduler confined to this module: moving to 4.x is then a one-file change.
 """
@@ -38,7 +40,15 @@ CATCH_UP = "daily-allocation-catch-up"
 OFFER_EXPIRY = "offer-expiry"
 COMPLIANCE_SWEEP = "compliance-sweep"
 NOTIFICATION_DISPATCH = "notification-dispatch"
-JOB_IDS = (DAILY_ALLOCATION, CATCH_UP, OFFER_EXPIRY, COMPLIANCE_SWEEP, NOTIFICATION_DISPATCH)
+STALE_RUNS = "stale-run-recovery"
+JOB_IDS = (
+    DAILY_ALLOCATION,
+    CATCH_UP,
+    OFFER_EXPIRY,
+    COMPLIANCE_SWEEP,
+    NOTIFICATION_DISPATCH,
+    STALE_RUNS,
+)
 
 DAILY_GRACE_SECONDS = 6 * 3600
 SWEEP_GRACE_SECONDS = 30
@@ -70,6 +80,18 @@ def catch_up_daily_allocation(
     return run
 
 
+def recover_stale_runs(
+    bank: Bank, settings: Settings, now: dt.datetime | None = None
+) -> RunOut | None:
+    """Fail runs whose lease lapsed; if a daily run was among them, catch it up."""
+    stale = bank.recover_stale_runs(now)
+    for run in stale:
+        log.warning("run %s (%s) had stopped; marked failed", run.id, run.key)
+    if any(run.key.startswith("daily:") for run in stale):
+        return catch_up_daily_allocation(bank, settings, now)
+    return None
+
+
 def build_scheduler(
     bank: Bank, settings: Settings, scheduler_cls: type[BaseScheduler] = BackgroundScheduler
 ) -> BaseScheduler:
@@ -88,6 +110,15 @@ def build_scheduler(
         id=DAILY_ALLOCATION,
         name="daily allocation (plan the next days and publish)",
         misfire_grace_time=DAILY_GRACE_SECONDS,
+        **common,
+    )
+    scheduler.add_job(
+        recover_stale_runs,
+        IntervalTrigger(minutes=1, timezone=zone),
+        args=(bank, settings),
+        id=STALE_RUNS,
+        name="fail allocation runs whose process stopped; catch up the daily one",
+        misfire_grace_time=SWEEP_GRACE_SECONDS,
         **common,
     )
     scheduler.add_job(

@@ -1,9 +1,13 @@
 """Allocation runs: plan the open gaps of a horizon (bookings pinned), store the plan,
 publish it as offers; explanations and plan export.
 
-A run is claimed (a ``running`` row) in one transaction, solved outside any
-transaction, and finished in another; any exception on the way leaves the run
-``failed`` with its error, and nothing is published.
+A run is claimed (a ``running`` row holding a lease) in one transaction, solved
+outside any transaction while a heartbeat thread renews the lease, and finished in
+another; any exception on the way leaves the run ``failed`` with its error, and
+nothing is published. If the process dies (kill -9) or cannot reach the database to
+record the outcome, the lease lapses and :func:`recover_stale_runs` (at startup and
+every minute in the scheduler) marks the run failed, saying why; the daily run is
+then run again, once.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import threading
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from flexbank import matching
 from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, RunRow
@@ -42,6 +47,7 @@ from flexbank.services.contract import (
     WorkerReasonOut,
 )
 from flexbank.services.offers import make_offer
+from flexbank.services.paging import Page
 
 log = logging.getLogger("flexbank.allocation")
 
@@ -70,23 +76,107 @@ def scenario_for(ctx: Ctx, run: RunRow, now: dt.datetime) -> tuple[Scenario, Pla
         )
 
 
+def lease(ctx: Ctx, now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=ctx.settings.run_lease_seconds)
+
+
+class Heartbeat:
+    """Renews a running run's lease every third of the lease, in a daemon thread,
+    until stopped. A renewal that fails (database away) is logged and retried at the
+    next beat; if none succeeds, the lease lapses and the run is recovered."""
+
+    def __init__(self, ctx: Ctx, run_id: int, attempt: int) -> None:
+        self.ctx, self.run_id, self.attempt = ctx, run_id, attempt
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"run-{run_id}-lease", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        interval = max(self.ctx.settings.run_lease_seconds / 3, 0.05)
+        while not self.stopped.wait(interval):
+            try:
+                with self.ctx.uow() as uow:
+                    now = self.ctx.now()
+                    uow.session.execute(
+                        update(RunRow)
+                        .where(
+                            RunRow.id == self.run_id,
+                            RunRow.status == "running",
+                            RunRow.attempts == self.attempt,
+                        )
+                        .values(lease_expires_at=lease(self.ctx, now), heartbeat_at=now)
+                    )
+                    uow.commit()
+            except Exception as e:
+                log.warning("run %s: lease not renewed (%s)", self.run_id, type(e).__name__)
+
+
+def recover_stale_runs(ctx: Ctx, now: dt.datetime) -> list[RunOut]:
+    """Fail every ``running`` run whose lease lapsed before ``now``, saying why."""
+    with ctx.uow() as uow:
+        stale = list(
+            uow.session.scalars(
+                select(RunRow)
+                .where(
+                    RunRow.status == "running",
+                    or_(
+                        RunRow.lease_expires_at < now,
+                        RunRow.lease_expires_at.is_(None)
+                        & (
+                            RunRow.started_at
+                            < now - dt.timedelta(seconds=ctx.settings.run_lease_seconds)
+                        ),
+                    ),
+                )
+                .order_by(RunRow.id)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for row in stale:
+            beat = row.heartbeat_at or row.started_at
+            row.status = "failed"
+            row.error = (
+                "the run stopped without finishing: its lease lapsed (last heartbeat "
+                f"{ctx.local(beat):%Y-%m-%d %H:%M:%S}); the process running it was "
+                "stopped or lost the database"
+            )
+            row.finished_at = now
+            row.lease_expires_at = None
+            audit(uow, "system", "failed", "run", row.id, now, {"why": "lease lapsed"})
+            log.warning("allocation run %s (%s): lease lapsed, marked failed", row.id, row.key)
+        out = [run_out(ctx, r, with_plan=False) for r in stale]
+        uow.commit()
+    return out
+
+
 def execute(
     ctx: Ctx, run_id: int, time_limit: float | None, progress: ProgressHook | None = None
 ) -> RunOut:
-    """Solve a claimed run and record the outcome (succeeded or failed)."""
+    """Solve a claimed run and record the outcome (succeeded or failed). When even the
+    failure cannot be written (the database is away), the error is raised and the
+    lapsing lease lets the recovery record it."""
     now = ctx.now()
+    with ctx.uow() as uow:
+        run = uow.session.get(RunRow, run_id)
+        assert run is not None
+        attempt = run.attempts
     try:
-        with ctx.uow() as uow:
-            run = uow.session.get(RunRow, run_id)
-            assert run is not None
-        scenario, _current = scenario_for(ctx, run, now)
-        plan = matching.solve(
-            scenario,
-            time_limit=time_limit if time_limit is not None else ctx.settings.solver_time_limit,
-            workers=ctx.settings.solver_workers,
-            seed=0,
-            progress=progress,
-        )
+        with Heartbeat(ctx, run_id, attempt):
+            scenario, _current = scenario_for(ctx, run, now)
+            plan = matching.solve(
+                scenario,
+                time_limit=time_limit if time_limit is not None else ctx.settings.solver_time_limit,
+                workers=ctx.settings.solver_workers,
+                seed=0,
+                progress=progress,
+            )
         metrics: dict[str, Any] = plan.metrics.model_dump(mode="json")
         metrics.update(
             gaps=len(scenario.gaps),
@@ -96,27 +186,48 @@ def execute(
             unfilled=len(plan.unfilled),
         )
         with ctx.uow() as uow:
-            row = uow.session.get(RunRow, run_id)
+            row = uow.session.get(RunRow, run_id, with_for_update=True)
             assert row is not None
+            if row.status != "running" or row.attempts != attempt:
+                return run_out(ctx, row)  # recovered meanwhile: its state stands
             row.status = "succeeded"
             row.plan = plan.model_dump(mode="json")
             row.metrics = metrics
             row.finished_at = ctx.now()
+            row.lease_expires_at = None
             audit(uow, row.actor or "system", "planned", "run", row.id, ctx.now(), {"key": row.key})
             uow.commit()
             return run_out(ctx, row)
-    except Exception as e:
+    except BaseException as e:
         # ids and the error type only: messages may carry personal data
         log.error("allocation run %s failed (%s)", run_id, type(e).__name__)
-        with ctx.uow() as uow:
-            row = uow.session.get(RunRow, run_id)
-            assert row is not None
+        try:
+            out = _record_failure(ctx, run_id, attempt, e)
+        except Exception as again:
+            log.error(
+                "run %s: the failure could not be recorded (%s); its lease will lapse",
+                run_id,
+                type(again).__name__,
+            )
+            raise e from None
+        if not isinstance(e, Exception):
+            raise
+        return out
+
+
+def _record_failure(ctx: Ctx, run_id: int, attempt: int, e: BaseException) -> RunOut:
+    with ctx.uow() as uow:
+        row = uow.session.get(RunRow, run_id, with_for_update=True)
+        assert row is not None
+        if row.status == "running" and row.attempts == attempt:
             row.status = "failed"
             row.error = f"{type(e).__name__}: {e}"[:2000]
             row.finished_at = ctx.now()
+            row.lease_expires_at = None
             audit(uow, "system", "failed", "run", row.id, ctx.now(), {"error": type(e).__name__})
-            uow.commit()
-            return run_out(ctx, row)
+        out = run_out(ctx, row)
+        uow.commit()
+        return out
 
 
 def run_allocation(
@@ -138,6 +249,9 @@ def run_allocation(
             horizon_end=h_end,
             started_at=now,
             actor=actor_name(actor),
+            attempts=1,
+            lease_expires_at=lease(ctx, now),
+            heartbeat_at=now,
         )
         uow.session.add(row)
         uow.session.flush()
@@ -150,9 +264,15 @@ def run_allocation(
 def run_daily(ctx: Ctx, now: dt.datetime) -> RunOut | None:
     day = guard.local_day(now, ctx.settings.timezone)
     h_start, h_end = horizon(ctx, now, day + dt.timedelta(days=1), ctx.settings.horizon_days)
+    recover_stale_runs(ctx, now)  # a killed earlier attempt becomes failed: run it again
     with ctx.uow() as uow:
         row = guard.claim(
-            uow, guard.daily_key(day), now=now, horizon_start=h_start, horizon_end=h_end
+            uow,
+            guard.daily_key(day),
+            now=now,
+            horizon_start=h_start,
+            horizon_end=h_end,
+            lease_until=lease(ctx, now),
         )
         if row is None:
             return None
@@ -160,7 +280,19 @@ def run_daily(ctx: Ctx, now: dt.datetime) -> RunOut | None:
         run_id = row.id
     out = execute(ctx, run_id, None)
     if out.status == "succeeded" and ctx.settings.daily_allocation_publish:
-        publish(ctx, Actor.system(), run_id)
+        try:
+            publish(ctx, Actor.system(), run_id)
+        except Exception as e:
+            # unpublished, the day's allocation would be lost: fail it (run again once)
+            log.error("daily run %s: publishing failed (%s)", run_id, type(e).__name__)
+            with ctx.uow() as uow:
+                row = uow.session.get(RunRow, run_id, with_for_update=True)
+                assert row is not None
+                row.status = "failed"
+                row.error = f"publishing failed: {type(e).__name__}"
+                audit(uow, "system", "failed", "run", row.id, ctx.now(), {"why": "publish"})
+                uow.commit()
+                return run_out(ctx, row)
         with ctx.uow() as uow:
             row = uow.session.get(RunRow, run_id)
             assert row is not None
@@ -243,11 +375,12 @@ def publish(ctx: Ctx, actor: Actor, run_id: int) -> list[OfferOut]:
         return out
 
 
-def list_runs(ctx: Ctx, actor: Actor) -> list[RunOut]:
+def list_runs(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[RunOut]:
     require_coordinator(actor)
+    page = page or Page()
     with ctx.uow() as uow:
-        rows = uow.session.scalars(select(RunRow).order_by(RunRow.id.desc()))
-        return [run_out(ctx, r, with_plan=False) for r in rows]
+        query = page.apply(select(RunRow), RunRow.id, descending=True)
+        return [run_out(ctx, r, with_plan=False) for r in page.rows(uow.session.scalars(query))]
 
 
 def _run(ctx: Ctx, actor: Actor, run_id: int) -> RunRow:

@@ -14,10 +14,10 @@ from typing import Literal
 from sqlalchemy import select
 
 from flexbank.adapters.database import engine_for
-from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, TokenRow
+from flexbank.adapters.orm import BookingRow, GapRow, OfferRow
 from flexbank.matching.solver import ProgressHook
 from flexbank.models import Client, Period, Plan, Provider, Scenario, Worker
-from flexbank.services import allocation, gaps, offers, records, reports, sweeps
+from flexbank.services import access, allocation, gaps, offers, records, reports, sweeps
 from flexbank.services.context import Ctx, booking_out, offer_out, own_worker, utc_now
 from flexbank.services.contract import (
     Actor,
@@ -39,10 +39,11 @@ from flexbank.services.contract import (
     WorkerReasonOut,
 )
 from flexbank.services.notifications import Channel, dispatch
-from flexbank.services.tokens import LinkError, hash_token, new_token
+from flexbank.services.paging import Page
+from flexbank.services.tokens import LinkError
 from flexbank.settings import Settings
 
-ROLES = ("coordinator", "provider", "worker")
+ROLES = access.ROLES
 
 
 class SqlBank:
@@ -66,8 +67,8 @@ class SqlBank:
         return self.ctx.now()
 
     # records -----------------------------------------------------------------
-    def list_providers(self, actor: Actor) -> list[Provider]:
-        return records.list_providers(self.ctx, actor)
+    def list_providers(self, actor: Actor, page: Page | None = None) -> list[Provider]:
+        return records.list_providers(self.ctx, actor, page)
 
     def get_provider(self, actor: Actor, provider_id: str) -> Provider:
         return records.get_provider(self.ctx, actor, provider_id)
@@ -78,8 +79,10 @@ class SqlBank:
     def delete_provider(self, actor: Actor, provider_id: str) -> None:
         records.delete_provider(self.ctx, actor, provider_id)
 
-    def list_clients(self, actor: Actor, provider_id: str | None = None) -> list[Client]:
-        return records.list_clients(self.ctx, actor, provider_id)
+    def list_clients(
+        self, actor: Actor, provider_id: str | None = None, page: Page | None = None
+    ) -> list[Client]:
+        return records.list_clients(self.ctx, actor, provider_id, page)
 
     def get_client(self, actor: Actor, client_id: str) -> Client:
         return records.get_client(self.ctx, actor, client_id)
@@ -90,8 +93,8 @@ class SqlBank:
     def delete_client(self, actor: Actor, client_id: str) -> None:
         records.delete_client(self.ctx, actor, client_id)
 
-    def list_workers(self, actor: Actor) -> list[Worker]:
-        return records.list_workers(self.ctx, actor)
+    def list_workers(self, actor: Actor, page: Page | None = None) -> list[Worker]:
+        return records.list_workers(self.ctx, actor, page)
 
     def get_worker(self, actor: Actor, worker_id: str) -> Worker:
         return records.get_worker(self.ctx, actor, worker_id)
@@ -112,9 +115,13 @@ class SqlBank:
         return records.verify_record(self.ctx, actor, worker_id, record, note)
 
     def audit_trail(
-        self, actor: Actor, entity: str | None = None, entity_id: str | None = None
+        self,
+        actor: Actor,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        page: Page | None = None,
     ) -> list[AuditOut]:
-        return records.audit_trail(self.ctx, actor, entity, entity_id)
+        return records.audit_trail(self.ctx, actor, entity, entity_id, page)
 
     def set_contact(
         self,
@@ -140,8 +147,9 @@ class SqlBank:
         status: GapStatus | None = None,
         start: dt.date | None = None,
         end: dt.date | None = None,
+        page: Page | None = None,
     ) -> list[GapOut]:
-        return gaps.list_gaps(self.ctx, actor, provider_id, status, start, end)
+        return gaps.list_gaps(self.ctx, actor, provider_id, status, start, end, page)
 
     def get_gap(self, actor: Actor, gap_id: str) -> GapOut:
         return gaps.get_gap(self.ctx, actor, gap_id)
@@ -149,8 +157,8 @@ class SqlBank:
     def cancel_gap(self, actor: Actor, gap_id: str) -> GapOut:
         return gaps.cancel_gap(self.ctx, actor, gap_id)
 
-    def gap_offers(self, actor: Actor, gap_id: str) -> list[OfferOut]:
-        return gaps.gap_offers(self.ctx, actor, gap_id)
+    def gap_offers(self, actor: Actor, gap_id: str, page: Page | None = None) -> list[OfferOut]:
+        return gaps.gap_offers(self.ctx, actor, gap_id, page)
 
     # allocation --------------------------------------------------------------
     def run_allocation(
@@ -163,8 +171,8 @@ class SqlBank:
     ) -> RunOut:
         return allocation.run_allocation(self.ctx, actor, start, days, time_limit, progress)
 
-    def list_runs(self, actor: Actor) -> list[RunOut]:
-        return allocation.list_runs(self.ctx, actor)
+    def list_runs(self, actor: Actor, page: Page | None = None) -> list[RunOut]:
+        return allocation.list_runs(self.ctx, actor, page)
 
     def get_run(self, actor: Actor, run_id: int) -> RunOut:
         return allocation.get_run(self.ctx, actor, run_id)
@@ -177,7 +185,11 @@ class SqlBank:
 
     # offers and bookings -----------------------------------------------------
     def list_offers(
-        self, actor: Actor, worker_id: str | None = None, status: OfferStatus | None = None
+        self,
+        actor: Actor,
+        worker_id: str | None = None,
+        status: OfferStatus | None = None,
+        page: Page | None = None,
     ) -> list[OfferOut]:
         if actor.role == "provider":
             raise Forbidden("a provider follows offers through its gaps")
@@ -185,13 +197,24 @@ class SqlBank:
             if worker_id is not None and worker_id != actor.subject_id:
                 raise NotFound(f"no worker {worker_id!r}")
             worker_id = actor.subject_id
-        with self.ctx.uow() as uow:
+        page = page or Page()
+        with self.ctx.read() as uow:
             now = self.ctx.now()
-            query = select(OfferRow).order_by(OfferRow.id)
+            query = select(OfferRow)
             if worker_id is not None:
                 query = query.where(OfferRow.worker_id == worker_id)
-            rows = [offer_out(self.ctx, uow.session, o, now) for o in uow.session.scalars(query)]
-        return [o for o in rows if status is None or o.status == status]
+            if status == "offered":  # the status as the worker sees it (expiry counts)
+                query = query.where(OfferRow.status == "offered", OfferRow.expires_at > now)
+            elif status == "expired":
+                query = query.where(
+                    (OfferRow.status == "expired")
+                    | ((OfferRow.status == "offered") & (OfferRow.expires_at <= now))
+                )
+            elif status is not None:
+                query = query.where(OfferRow.status == status)
+            query = page.apply(query, OfferRow.id)
+            rows = page.rows(uow.session.scalars(query))
+            return [offer_out(self.ctx, uow.session, o, now) for o in rows]
 
     def accept_offer(self, actor: Actor, offer_id: int) -> OfferOut:
         return offers.accept(self.ctx, actor, offer_id)
@@ -216,7 +239,11 @@ class SqlBank:
             return self.ctx.links.token(offer.id, offer.worker_id)
 
     def list_bookings(
-        self, actor: Actor, provider_id: str | None = None, worker_id: str | None = None
+        self,
+        actor: Actor,
+        provider_id: str | None = None,
+        worker_id: str | None = None,
+        page: Page | None = None,
     ) -> list[BookingOut]:
         if actor.role == "provider":
             if provider_id is not None and provider_id != actor.subject_id:
@@ -225,15 +252,18 @@ class SqlBank:
         elif actor.role == "worker":
             own_worker(actor, worker_id or actor.subject_id)
             worker_id = actor.subject_id
-        with self.ctx.uow() as uow:
-            query = select(BookingRow).order_by(BookingRow.start, BookingRow.id)
+        page = page or Page()
+        with self.ctx.read() as uow:
+            query = select(BookingRow)
             if worker_id is not None:
                 query = query.where(BookingRow.worker_id == worker_id)
             if provider_id is not None:
                 query = query.join(GapRow, GapRow.id == BookingRow.gap_id).where(
                     GapRow.provider_id == provider_id
                 )
-            return [booking_out(self.ctx, uow.session, b) for b in uow.session.scalars(query)]
+            query = page.apply(query, BookingRow.start, BookingRow.id)
+            rows = page.rows(uow.session.scalars(query))
+            return [booking_out(self.ctx, uow.session, b) for b in rows]
 
     # exchange and reports ----------------------------------------------------
     def import_scenario(self, actor: Actor, scenario: Scenario) -> ImportSummary:
@@ -252,6 +282,10 @@ class SqlBank:
     def run_daily_allocation(self, now: dt.datetime | None = None) -> RunOut | None:
         return allocation.run_daily(self.ctx, now or self.ctx.now())
 
+    def recover_stale_runs(self, now: dt.datetime | None = None) -> list[RunOut]:
+        """Fail every running allocation whose lease lapsed (its process is gone)."""
+        return allocation.recover_stale_runs(self.ctx, now or self.ctx.now())
+
     def due_daily_runs(self, now: dt.datetime | None = None) -> list[dt.date]:
         """Local days whose daily allocation is due and has not run (at most today)."""
         return allocation.due_daily_runs(self.ctx, now or self.ctx.now())
@@ -259,6 +293,7 @@ class SqlBank:
     def catch_up(self, now: dt.datetime | None = None) -> RunOut | None:
         """At scheduler start: run a missed daily allocation once (None if none due)."""
         now = now or self.ctx.now()
+        self.recover_stale_runs(now)  # a run left by a dead process is not "done"
         if not self.due_daily_runs(now):
             return None
         return self.run_daily_allocation(now)
@@ -276,43 +311,27 @@ class SqlBank:
         )
 
     # access ------------------------------------------------------------------
-    def create_token(self, role: Role, subject_id: str | None, name: str = "") -> str:
-        if role not in ROLES:
-            raise records.invalid("$.role", f"unknown role {role!r}")
-        if role != "coordinator" and not subject_id:
-            raise records.invalid("$.subject_id", f"a {role} token needs the {role}'s id")
-        token = new_token()
-        with self.ctx.uow() as uow:
-            uow.session.add(
-                TokenRow(
-                    token_hash=hash_token(token),
-                    role=role,
-                    subject_id=subject_id if role != "coordinator" else None,
-                    name=name,
-                    created_at=self.ctx.now(),
-                )
-            )
-            uow.commit()
-        return token
+    def create_token(
+        self, role: Role, subject_id: str | None, name: str = "", days: float | None = None
+    ) -> str:
+        return access.create_token(self.ctx, role, subject_id, name, days)
 
     def revoke_token(self, token: str) -> bool:
-        with self.ctx.uow() as uow:
-            row = uow.session.scalars(
-                select(TokenRow).where(TokenRow.token_hash == hash_token(token))
-            ).first()
-            if row is None or row.revoked_at is not None:
-                return False
-            row.revoked_at = self.ctx.now()
-            uow.commit()
-            return True
+        return access.revoke_token(self.ctx, token)
+
+    def rotate_token(self, token: str) -> tuple[str, dt.datetime]:
+        return access.rotate_token(self.ctx, token)
 
     def authenticate(self, token: str) -> Actor | None:
-        if not token:
-            return None
-        with self.ctx.uow() as uow:
-            row = uow.session.scalars(
-                select(TokenRow).where(TokenRow.token_hash == hash_token(token))
-            ).first()
-            if row is None or row.revoked_at is not None:
-                return None
-            return Actor(row.role, row.subject_id, row.name)  # type: ignore[arg-type]
+        return access.authenticate(self.ctx, token)
+
+    def open_session(
+        self, actor: Actor, token: str | None = None, offer_id: int | None = None
+    ) -> str:
+        return access.open_session(self.ctx, actor, token, offer_id)
+
+    def session_actor(self, session_id: str) -> tuple[Actor, int | None] | None:
+        return access.session_actor(self.ctx, session_id)
+
+    def end_session(self, session_id: str) -> None:
+        access.end_session(self.ctx, session_id)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from flexbank.adapters.orm import (
     AuditRow,
     BookingRow,
+    ClientRow,
     GapRow,
     OfferRow,
     ProviderRow,
@@ -70,6 +71,10 @@ class Ctx:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
+
+    def read(self) -> UnitOfWork:
+        """A unit of work that only reads (it must not write)."""
+        return UnitOfWork(self.engine, read_only=True)
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.tz)
@@ -195,12 +200,55 @@ def open_offers(session: Session, gap_id: str, now: dt.datetime) -> list[OfferRo
     )
 
 
-def gap_out(ctx: Ctx, session: Session, row: GapRow, now: dt.datetime) -> GapOut:
-    offers_open = session.scalar(
-        select(func.count(OfferRow.id)).where(
-            OfferRow.gap_id == row.id, OfferRow.status == "offered", OfferRow.expires_at > now
-        )
+def gap_outs(ctx: Ctx, session: Session, rows: Sequence[GapRow], now: dt.datetime) -> list[GapOut]:
+    """:func:`gap_out` for a page of gaps in four queries, not three per gap."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return []
+    counts = dict(
+        session.execute(
+            select(OfferRow.gap_id, func.count(OfferRow.id))
+            .where(
+                OfferRow.gap_id.in_(ids), OfferRow.status == "offered", OfferRow.expires_at > now
+            )
+            .group_by(OfferRow.gap_id)
+        ).all()
     )
+    booked: dict[str, list[str]] = {i: [] for i in ids}
+    for gap_id, worker_id in session.execute(
+        select(BookingRow.gap_id, BookingRow.worker_id)
+        .where(BookingRow.gap_id.in_(ids), BookingRow.status == "booked")
+        .order_by(BookingRow.id)
+    ):
+        booked[gap_id].append(worker_id)
+    # held here, in the (weak) identity map, so no gap's location needs its own query
+    client_ids = {r.client_id for r in rows if r.client_id and not r.location}
+    held: list[object] = []
+    if client_ids:
+        held += session.scalars(select(ClientRow).where(ClientRow.id.in_(client_ids)))
+    provider_ids = {r.provider_id for r in rows}
+    held += session.scalars(select(ProviderRow).where(ProviderRow.id.in_(provider_ids)))
+    return [
+        gap_out(ctx, session, r, now, offers_open=int(counts.get(r.id, 0)), booked=booked[r.id])
+        for r in rows
+    ]
+
+
+def gap_out(
+    ctx: Ctx,
+    session: Session,
+    row: GapRow,
+    now: dt.datetime,
+    *,
+    offers_open: int | None = None,
+    booked: list[str] | None = None,
+) -> GapOut:
+    if offers_open is None:
+        offers_open = session.scalar(
+            select(func.count(OfferRow.id)).where(
+                OfferRow.gap_id == row.id, OfferRow.status == "offered", OfferRow.expires_at > now
+            )
+        )
     return GapOut(
         id=row.id,
         provider_id=row.provider_id,
@@ -220,7 +268,7 @@ def gap_out(ctx: Ctx, session: Session, row: GapRow, now: dt.datetime) -> GapOut
         urgent=row.urgent,
         posted_at=ctx.local(row.posted_at),
         offers_open=int(offers_open or 0),
-        booked_workers=booked_workers(session, row.id),
+        booked_workers=booked if booked is not None else booked_workers(session, row.id),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,7 @@ from flexbank.validation import Problem
 
 if TYPE_CHECKING:  # the optimiser loads only when a run starts
     from flexbank.matching.solver import Progress
+    from flexbank.services.paging import Page
 
 Role = Literal["coordinator", "provider", "worker"]
 OfferStatus = Literal["offered", "accepted", "declined", "expired", "withdrawn"]
@@ -110,8 +111,8 @@ class GapIn(Schema):
     end: Instant
     start_tolerance_minutes: int = Field(default=0, ge=0)
     location: Location | None = None
-    skills: list[str] = []
-    headcount: int = Field(default=1, ge=1)
+    skills: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
+    headcount: int = Field(default=1, ge=1, le=50)
     carer_gender: Gender | None = None
     excluded_workers: list[str] = []
 
@@ -251,17 +252,19 @@ class Bank(Protocol):
     """
 
     # records -----------------------------------------------------------------
-    def list_providers(self, actor: Actor) -> list[Provider]: ...
+    def list_providers(self, actor: Actor, page: Page | None = None) -> list[Provider]: ...
     def get_provider(self, actor: Actor, provider_id: str) -> Provider: ...
     def put_provider(self, actor: Actor, provider: Provider) -> Provider: ...
     def delete_provider(self, actor: Actor, provider_id: str) -> None: ...
 
-    def list_clients(self, actor: Actor, provider_id: str | None = None) -> list[Client]: ...
+    def list_clients(
+        self, actor: Actor, provider_id: str | None = None, page: Page | None = None
+    ) -> list[Client]: ...
     def get_client(self, actor: Actor, client_id: str) -> Client: ...
     def put_client(self, actor: Actor, client: Client) -> Client: ...
     def delete_client(self, actor: Actor, client_id: str) -> None: ...
 
-    def list_workers(self, actor: Actor) -> list[Worker]: ...
+    def list_workers(self, actor: Actor, page: Page | None = None) -> list[Worker]: ...
     def get_worker(self, actor: Actor, worker_id: str) -> Worker: ...
     def put_worker(self, actor: Actor, worker: Worker) -> Worker: ...
     def delete_worker(self, actor: Actor, worker_id: str) -> None: ...
@@ -273,7 +276,11 @@ class Bank(Protocol):
         ...
 
     def audit_trail(
-        self, actor: Actor, entity: str | None = None, entity_id: str | None = None
+        self,
+        actor: Actor,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        page: Page | None = None,
     ) -> list[AuditOut]: ...
 
     # gaps --------------------------------------------------------------------
@@ -293,13 +300,14 @@ class Bank(Protocol):
         status: GapStatus | None = None,
         start: dt.date | None = None,
         end: dt.date | None = None,
+        page: Page | None = None,
     ) -> list[GapOut]: ...
     def get_gap(self, actor: Actor, gap_id: str) -> GapOut: ...
     def cancel_gap(self, actor: Actor, gap_id: str) -> GapOut:
         """Cancel: open offers are withdrawn, bookings cancelled, workers notified."""
         ...
 
-    def gap_offers(self, actor: Actor, gap_id: str) -> list[OfferOut]: ...
+    def gap_offers(self, actor: Actor, gap_id: str, page: Page | None = None) -> list[OfferOut]: ...
 
     # allocation --------------------------------------------------------------
     def run_allocation(
@@ -315,7 +323,7 @@ class Bank(Protocol):
         receives the solver's objective and bound as they improve."""
         ...
 
-    def list_runs(self, actor: Actor) -> list[RunOut]: ...
+    def list_runs(self, actor: Actor, page: Page | None = None) -> list[RunOut]: ...
     def get_run(self, actor: Actor, run_id: int) -> RunOut: ...
     def explain(self, actor: Actor, run_id: int, gap_id: str) -> list[WorkerReasonOut]: ...
     def publish_run(self, actor: Actor, run_id: int) -> list[OfferOut]:
@@ -325,7 +333,11 @@ class Bank(Protocol):
 
     # offers and bookings -----------------------------------------------------
     def list_offers(
-        self, actor: Actor, worker_id: str | None = None, status: OfferStatus | None = None
+        self,
+        actor: Actor,
+        worker_id: str | None = None,
+        status: OfferStatus | None = None,
+        page: Page | None = None,
     ) -> list[OfferOut]: ...
     def accept_offer(self, actor: Actor, offer_id: int) -> OfferOut:
         """Accept: in one transaction, re-check every hard rule at this instant (the
@@ -346,7 +358,11 @@ class Bank(Protocol):
     def offer_link_token(self, offer_id: int) -> str: ...
 
     def list_bookings(
-        self, actor: Actor, provider_id: str | None = None, worker_id: str | None = None
+        self,
+        actor: Actor,
+        provider_id: str | None = None,
+        worker_id: str | None = None,
+        page: Page | None = None,
     ) -> list[BookingOut]: ...
 
     # exchange and reports ----------------------------------------------------
@@ -357,6 +373,11 @@ class Bank(Protocol):
     # scheduled sweeps (idempotent; a doubled or missed trigger does no harm) ----
     def expire_offers(self, now: dt.datetime | None = None) -> int:
         """Expire offers past their expiry and cascade each gap; returns how many."""
+        ...
+
+    def recover_stale_runs(self, now: dt.datetime | None = None) -> list[RunOut]:
+        """Fail every ``running`` allocation whose lease lapsed (its process died),
+        saying why; the daily one is then run again, once."""
         ...
 
     def run_daily_allocation(self, now: dt.datetime | None = None) -> RunOut | None:
@@ -381,3 +402,20 @@ class Bank(Protocol):
         ...
 
     def authenticate(self, token: str) -> Actor | None: ...
+    def revoke_token(self, token: str) -> bool: ...
+    def rotate_token(self, token: str) -> tuple[str, dt.datetime]:
+        """A new token for the same role and subject; the old one is revoked."""
+        ...
+
+    def open_session(
+        self, actor: Actor, token: str | None = None, offer_id: int | None = None
+    ) -> str:
+        """A server-side web session (its id goes in a cookie); Conflict if the
+        token is not valid or the offer it is limited to is not open."""
+        ...
+
+    def session_actor(self, session_id: str) -> tuple[Actor, int | None] | None:
+        """The actor of a live session and the offer it is limited to, or None."""
+        ...
+
+    def end_session(self, session_id: str) -> None: ...

@@ -17,6 +17,7 @@ from flexbank.services.context import (
     actor_name,
     audit,
     gap_out,
+    gap_outs,
     offer_out,
     own_provider,
 )
@@ -32,6 +33,7 @@ from flexbank.services.contract import (
 )
 from flexbank.services.notifications import enqueue
 from flexbank.services.offers import cascade, held_offers, withdraw_open_offers
+from flexbank.services.paging import Page
 from flexbank.validation import Problem
 
 
@@ -40,7 +42,12 @@ def new_gap_id() -> str:
 
 
 def _problems(
-    ctx: Ctx, session: Session, provider_id: str, gap: GapIn, now: dt.datetime
+    ctx: Ctx,
+    session: Session,
+    provider_id: str,
+    gap: GapIn,
+    now: dt.datetime,
+    coordinator: bool,
 ) -> list[Problem]:
     problems = []
     if gap.end <= gap.start:
@@ -51,9 +58,11 @@ def _problems(
         client = session.get(ClientRow, gap.client_id)
         if client is None or client.provider_id != provider_id:
             problems.append(Problem("$.client_id", f"no client {gap.client_id!r} of this provider"))
-    for i, worker_id in enumerate(gap.excluded_workers):
-        if session.get(WorkerRow, worker_id) is None:
-            problems.append(Problem(f"$.excluded_workers[{i}]", f"no worker {worker_id!r}"))
+    if coordinator:  # an unknown id excludes nobody; telling a provider so would
+        # tell it which worker ids exist
+        for i, worker_id in enumerate(gap.excluded_workers):
+            if session.get(WorkerRow, worker_id) is None:
+                problems.append(Problem(f"$.excluded_workers[{i}]", f"no worker {worker_id!r}"))
     return problems
 
 
@@ -92,7 +101,7 @@ def _post(
             found = _find_by_key(session, provider_id, idempotency_key)
             if found is not None:
                 return gap_out(ctx, session, found, now), False
-        problems = _problems(ctx, session, provider_id, gap, now)
+        problems = _problems(ctx, session, provider_id, gap, now, actor.role == "coordinator")
         if problems:
             raise InvalidInput(problems)
         model = Gap.model_validate(
@@ -131,6 +140,7 @@ def list_gaps(
     status: GapStatus | None,
     start: dt.date | None,
     end: dt.date | None,
+    page: Page | None = None,
 ) -> list[GapOut]:
     if actor.role == "worker":
         raise Forbidden("a worker may not list gaps")
@@ -138,9 +148,10 @@ def list_gaps(
         if provider_id is not None and provider_id != actor.subject_id:
             raise NotFound(f"no provider {provider_id!r}")
         provider_id = actor.subject_id
-    with ctx.uow() as uow:
+    page = page or Page()
+    with ctx.read() as uow:
         now = ctx.now()
-        query = select(GapRow).order_by(GapRow.start, GapRow.id)
+        query = select(GapRow)
         if provider_id is not None:
             query = query.where(GapRow.provider_id == provider_id)
         if status is not None:
@@ -149,22 +160,22 @@ def list_gaps(
             query = query.where(GapRow.start >= ctx.local_midnight(start))
         if end is not None:
             query = query.where(GapRow.start < ctx.local_midnight(end + dt.timedelta(days=1)))
-        return [gap_out(ctx, uow.session, row, now) for row in uow.session.scalars(query)]
+        query = page.apply(query, GapRow.start, GapRow.id)
+        return gap_outs(ctx, uow.session, page.rows(uow.session.scalars(query)), now)
 
 
 def get_gap(ctx: Ctx, actor: Actor, gap_id: str) -> GapOut:
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         return gap_out(ctx, uow.session, _gap(ctx, actor, uow.session, gap_id), ctx.now())
 
 
-def gap_offers(ctx: Ctx, actor: Actor, gap_id: str) -> list[OfferOut]:
-    with ctx.uow() as uow:
+def gap_offers(ctx: Ctx, actor: Actor, gap_id: str, page: Page | None = None) -> list[OfferOut]:
+    page = page or Page()
+    with ctx.read() as uow:
         row = _gap(ctx, actor, uow.session, gap_id)
         now = ctx.now()
-        offers = uow.session.scalars(
-            select(OfferRow).where(OfferRow.gap_id == row.id).order_by(OfferRow.id)
-        )
-        return [offer_out(ctx, uow.session, o, now) for o in offers]
+        query = page.apply(select(OfferRow).where(OfferRow.gap_id == row.id), OfferRow.id)
+        return [offer_out(ctx, uow.session, o, now) for o in page.rows(uow.session.scalars(query))]
 
 
 def cancel_gap(ctx: Ctx, actor: Actor, gap_id: str) -> GapOut:

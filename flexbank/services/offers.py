@@ -3,8 +3,9 @@ rule at that instant), declining, expiring, withdrawing, and the cascade that
 re-matches a gap with :func:`flexbank.matching.rank.rank`.
 
 Every change here runs inside the caller's unit of work, and writes its outbox
-messages in the same transaction. Lock order (PostgreSQL): worker row, then gap row,
-then offer rows.
+messages in the same transaction. Lock order (the global one, see
+:mod:`flexbank.services.booking`): gap row, then worker rows by id, then offer rows.
+Bookings are made by :func:`flexbank.services.booking.book` only.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from flexbank.adapters.orm import BookingRow, GapRow, OfferRow, ProviderRow, WorkerRow
-from flexbank.adapters.scenario import build_scenario, held_offers_query
+from flexbank.adapters.orm import GapRow, OfferRow, ProviderRow
+from flexbank.adapters.scenario import build_scenario
 from flexbank.adapters.uow import UnitOfWork
-from flexbank.checker import check_plan
-from flexbank.compliance import Compliance
 from flexbank.matching.rank import rank
-from flexbank.models import Assignment, Plan, Scenario
-from flexbank.services import lifecycle
+from flexbank.models import Plan, Scenario
+from flexbank.services import booking, lifecycle
+from flexbank.services.booking import active_bookings, held_offers, together
 from flexbank.services.context import Ctx, audit, offer_out
 from flexbank.services.contract import Actor, Conflict, NotFound, OfferOut
 from flexbank.services.notifications import enqueue
@@ -32,29 +32,6 @@ log = logging.getLogger("flexbank.offers")
 
 def _when(ctx: Ctx, moment: dt.datetime) -> str:
     return ctx.local(moment).strftime("%a %d %b %H:%M")
-
-
-def together(gap: GapRow) -> bool:
-    """A double-handed call: all its workers start together and are booked together."""
-    return gap.kind == "visit" and gap.headcount >= 2
-
-
-def held_offers(uow: UnitOfWork, gap_id: str) -> list[OfferRow]:
-    return list(
-        uow.session.scalars(
-            held_offers_query().where(OfferRow.gap_id == gap_id).order_by(OfferRow.id)
-        )
-    )
-
-
-def active_bookings(uow: UnitOfWork, gap_id: str) -> list[BookingRow]:
-    return list(
-        uow.session.scalars(
-            select(BookingRow)
-            .where(BookingRow.gap_id == gap_id, BookingRow.status == "booked")
-            .order_by(BookingRow.id)
-        )
-    )
 
 
 # ------------------------------------------------------------------ making
@@ -244,52 +221,7 @@ def cascade(ctx: Ctx, uow: UnitOfWork, gap: GapRow, now: dt.datetime) -> list[Of
 
 # ------------------------------------------------------------------ accept
 
-
-def recheck(
-    ctx: Ctx,
-    uow: UnitOfWork,
-    gap: GapRow,
-    worker_id: str,
-    start: dt.datetime,
-    now: dt.datetime,
-) -> tuple[list[str], list[str]]:
-    """Every hard rule for booking ``worker_id`` on ``gap`` at ``start``, judged at
-    ``now``: the compliance checks, and the independent checker on the worker's
-    bookings plus this one. Returns (codes, messages); empty means bookable."""
-    week_start, week_end = ctx.week_of(gap.start)
-    end = start + (gap.end - gap.start)
-    new = Assignment(gap_id=gap.id, worker_id=worker_id, start=start, end=end)
-    scenario, plan = build_scenario(
-        uow.session,
-        as_of=now,
-        start=week_start,
-        end=week_end,
-        timezone=ctx.settings.timezone,
-        name=f"accept {gap.id}",
-        open_gaps=False,
-        extra_gaps=[gap.id],
-        worker_ids=[worker_id],
-    )
-    if not scenario.workers:
-        return ["eligible"], [f"no worker {worker_id}"]
-    codes: list[str] = []
-    messages: list[str] = []
-    verdict = Compliance(scenario).check_pair(worker_id, gap.id, start=start)
-    for failure in verdict.failures:
-        codes.append(failure.code)
-        messages.append(failure.message)
-    # the same worker's other places on this gap are not in the small plan
-    base = {(v.rule, v.gap_id, v.message) for v in check_plan(scenario, plan)}
-    after = plan.model_copy(update={"assignments": [*plan.assignments, new]})
-    for v in check_plan(scenario, after):
-        if (v.rule, v.gap_id, v.message) in base:
-            continue
-        if v.name == "headcount":  # other workers' places are counted by the caller
-            continue
-        if v.name not in codes:
-            codes.append(v.name)
-        messages.append(str(v))
-    return codes, messages
+recheck = booking.check  # the last check of every rule (kept under its old name)
 
 
 def _load_offer(uow: UnitOfWork, actor: Actor, offer_id: int) -> OfferRow:
@@ -304,9 +236,16 @@ def _load_offer(uow: UnitOfWork, actor: Actor, offer_id: int) -> OfferRow:
 
 
 def _lock(uow: UnitOfWork, offer: OfferRow) -> tuple[OfferRow, GapRow]:
-    uow.lock_worker(offer.worker_id)
+    """The global lock order (:mod:`flexbank.services.booking`): the gap, then the
+    workers by id (this offer's and, for a double-handed call, those holding it), then
+    the offer row."""
     gap = uow.lock_gap(offer.gap_id)
-    assert gap is not None
+    if gap is None:
+        raise NotFound(f"no offer {offer.id}")
+    workers = {offer.worker_id}
+    if together(gap):
+        workers |= {h.worker_id for h in held_offers(uow, gap.id)}
+    booking.lock(uow, gap.id, workers)
     locked = uow.session.scalars(
         select(OfferRow)
         .where(OfferRow.id == offer.id)
@@ -317,6 +256,10 @@ def _lock(uow: UnitOfWork, offer: OfferRow) -> tuple[OfferRow, GapRow]:
 
 
 def accept(ctx: Ctx, actor: Actor, offer_id: int) -> OfferOut:
+    return booking.retrying(lambda: _accept(ctx, actor, offer_id))
+
+
+def _accept(ctx: Ctx, actor: Actor, offer_id: int) -> OfferOut:
     with ctx.uow() as uow:
         offer, gap = _lock(uow, _load_offer(uow, actor, offer_id))
         now = ctx.now()
@@ -342,11 +285,9 @@ def accept(ctx: Ctx, actor: Actor, offer_id: int) -> OfferOut:
         start = offer.start
         if together(gap) and (held or booked):
             start = held[0].start if held else booked[0].start
-        codes, messages = recheck(ctx, uow, gap, offer.worker_id, start, now)
+        codes, messages = booking.check(ctx, uow, gap, offer.worker_id, start, now)
         if codes:
-            raise Conflict(
-                "cannot book: " + "; ".join(messages[:5]) + f" [{', '.join(codes)}]", codes
-            )
+            raise booking.refuse(codes, messages)
         offer.status = lifecycle.transition(offer.status, "accepted")
         offer.responded_at = now
         offer.start, offer.end = start, start + (gap.end - gap.start)
@@ -366,74 +307,24 @@ def accept(ctx: Ctx, actor: Actor, offer_id: int) -> OfferOut:
                 now=now,
             )
         else:
-            for o in [*held, offer]:
-                book(ctx, uow, gap, o, now)
-            if taken >= gap.headcount:
-                gap.status = "filled"
-                gap.filled_at = now
-                withdraw_open_offers(ctx, uow, gap, now, "the gap has been filled")
-                audit(uow, "system", "filled", "gap", gap.id, now)
+            places = [
+                booking.Place(o.worker_id, o.start, offer=o, checked=True) for o in [*held, offer]
+            ]
+            booking.book(ctx, uow, gap, places, now, source="offer")
         uow.session.flush()
         out = offer_out(ctx, uow.session, offer, now)
         uow.commit()
         return out
 
 
-def book(ctx: Ctx, uow: UnitOfWork, gap: GapRow, offer: OfferRow, now: dt.datetime) -> BookingRow:
-    booking = BookingRow(
-        gap_id=gap.id,
-        worker_id=offer.worker_id,
-        offer_id=offer.id,
-        start=offer.start,
-        end=offer.end,
-        status="booked",
-        created_at=now,
-    )
-    uow.session.add(booking)
-    uow.session.flush()
-    when = f"{_when(ctx, booking.start)} to {_when(ctx, booking.end)}"
-    provider = uow.session.get(ProviderRow, gap.provider_id)
-    worker = uow.session.get(WorkerRow, offer.worker_id)
-    where = provider.name if provider is not None else "the provider"
-    who = worker.name if worker is not None else "A bank worker"
-    phone = f" ({worker.phone})" if worker is not None and worker.phone else ""
-    enqueue(
-        uow,
-        kind="booking",
-        recipient_role="worker",
-        recipient_id=offer.worker_id,
-        subject=f"Booked: {_when(ctx, booking.start)}",
-        body=f"You are booked for a {gap.kind} at {where} from {when}.",
-        now=now,
-    )
-    enqueue(
-        uow,
-        kind="booking",
-        recipient_role="provider",
-        recipient_id=gap.provider_id,
-        subject=f"{gap.kind.capitalize()} booked: {_when(ctx, booking.start)}",
-        body=(
-            f"{who}{phone} is booked for your {gap.kind} and arrives at "
-            f"{_when(ctx, booking.start)} (until {_when(ctx, booking.end)})."
-        ),
-        now=now,
-    )
-    audit(
-        uow,
-        "system",
-        "booked",
-        "booking",
-        booking.id,
-        now,
-        {"gap": gap.id, "worker": offer.worker_id},
-    )
-    return booking
-
-
 # ------------------------------------------------------------------ decline, expire
 
 
 def decline(ctx: Ctx, actor: Actor, offer_id: int, reason: str = "") -> OfferOut:
+    return booking.retrying(lambda: _decline(ctx, actor, offer_id, reason))
+
+
+def _decline(ctx: Ctx, actor: Actor, offer_id: int, reason: str) -> OfferOut:
     with ctx.uow() as uow:
         offer, gap = _lock(uow, _load_offer(uow, actor, offer_id))
         now = ctx.now()

@@ -3,6 +3,7 @@ audit trail; import of a spec scenario."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -30,7 +31,8 @@ from flexbank.adapters.scenario import (
     worker_row,
 )
 from flexbank.adapters.uow import UnitOfWork
-from flexbank.models import Client, Period, Provider, Scenario, Worker
+from flexbank.models import Client, Period, Pin, Provider, Scenario, Worker
+from flexbank.services import booking
 from flexbank.services.context import (
     Ctx,
     audit,
@@ -49,10 +51,13 @@ from flexbank.services.contract import (
     InvalidInput,
     NotFound,
 )
+from flexbank.services.notifications import enqueue
+from flexbank.services.paging import Page
 from flexbank.validation import Problem, scenario_problems
 
 RECORDS = ("right_to_work", "dbs", "reg19", "training", "skills", "experience")
-#: fields only a coordinator may change on a worker (the compliance file)
+#: fields only a coordinator may change on a worker (the compliance file, and what
+#: the working-time rules rest on: the opt-out and the hours offered)
 COMPLIANCE_FIELDS = (
     *RECORDS,
     "history",
@@ -60,25 +65,31 @@ COMPLIANCE_FIELDS = (
     "date_of_birth",
     "night_health_assessment",
     "employment_start",
+    "wtd_opt_out",
+    "max_hours_per_week",
 )
+#: of those, what a worker may ask the flex team to change
+REQUESTABLE = ("wtd_opt_out", "max_hours_per_week")
 
 
 # ------------------------------------------------------------------ providers
 
 
-def list_providers(ctx: Ctx, actor: Actor) -> list[Provider]:
+def list_providers(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[Provider]:
     if actor.role == "worker":
         raise Forbidden("a worker may not list providers")
-    with ctx.uow() as uow:
-        query = select(ProviderRow).order_by(ProviderRow.id)
+    page = page or Page()
+    with ctx.read() as uow:
+        query = select(ProviderRow)
         if actor.role == "provider":
             query = query.where(ProviderRow.id == actor.subject_id)
-        return [provider_of(r) for r in uow.session.scalars(query)]
+        query = page.apply(query, ProviderRow.id)
+        return [provider_of(r) for r in page.rows(uow.session.scalars(query))]
 
 
 def get_provider(ctx: Ctx, actor: Actor, provider_id: str) -> Provider:
     own_provider(actor, provider_id)
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         row = uow.session.get(ProviderRow, provider_id)
         if row is None:
             raise NotFound(f"no provider {provider_id!r}")
@@ -108,6 +119,9 @@ def delete_provider(ctx: Ctx, actor: Actor, provider_id: str) -> None:
             raise NotFound(f"no provider {provider_id!r}")
         if s.scalar(select(func.count(GapRow.id)).where(GapRow.provider_id == provider_id)):
             raise Conflict(f"provider {provider_id} has gaps; cancel them instead")
+        clients = select(ClientRow.id).where(ClientRow.provider_id == provider_id)
+        if s.scalar(select(func.count(GapRow.id)).where(GapRow.client_id.in_(clients))):
+            raise Conflict(f"gaps refer to clients of provider {provider_id}; keep the record")
         s.execute(delete(ClientRow).where(ClientRow.provider_id == provider_id))
         s.delete(row)
         audit(uow, actor, "deleted", "provider", provider_id, ctx.now())
@@ -117,18 +131,22 @@ def delete_provider(ctx: Ctx, actor: Actor, provider_id: str) -> None:
 # ------------------------------------------------------------------ clients
 
 
-def list_clients(ctx: Ctx, actor: Actor, provider_id: str | None) -> list[Client]:
+def list_clients(
+    ctx: Ctx, actor: Actor, provider_id: str | None, page: Page | None = None
+) -> list[Client]:
     if actor.role == "worker":
         raise Forbidden("a worker may not list clients")
     if actor.role == "provider":
         if provider_id is not None and provider_id != actor.subject_id:
             raise NotFound(f"no provider {provider_id!r}")
         provider_id = actor.subject_id
-    with ctx.uow() as uow:
-        query = select(ClientRow).order_by(ClientRow.id)
+    page = page or Page()
+    with ctx.read() as uow:
+        query = select(ClientRow)
         if provider_id is not None:
             query = query.where(ClientRow.provider_id == provider_id)
-        return [client_of(r) for r in uow.session.scalars(query)]
+        query = page.apply(query, ClientRow.id)
+        return [client_of(r) for r in page.rows(uow.session.scalars(query))]
 
 
 def _client(actor: Actor, session: Session, client_id: str) -> ClientRow:
@@ -141,7 +159,7 @@ def _client(actor: Actor, session: Session, client_id: str) -> ClientRow:
 
 
 def get_client(ctx: Ctx, actor: Actor, client_id: str) -> Client:
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         return client_of(_client(actor, uow.session, client_id))
 
 
@@ -155,12 +173,21 @@ def put_client(ctx: Ctx, actor: Actor, client: Client) -> Client:
         problems = []
         if s.get(ProviderRow, client.provider_id) is None:
             problems.append(Problem("$.provider_id", f"no provider {client.provider_id!r}"))
-        for field in ("excluded_workers", "preferred_workers"):
-            for i, worker_id in enumerate(getattr(client, field)):
-                if s.get(WorkerRow, worker_id) is None:
-                    problems.append(Problem(f"$.{field}[{i}]", f"no worker {worker_id!r}"))
+        if actor.role == "coordinator":  # others are not told which worker ids exist
+            for field in ("excluded_workers", "preferred_workers"):
+                for i, worker_id in enumerate(getattr(client, field)):
+                    if s.get(WorkerRow, worker_id) is None:
+                        problems.append(Problem(f"$.{field}[{i}]", f"no worker {worker_id!r}"))
         if problems:
             raise InvalidInput(problems)
+        moved = row is not None and row.provider_id != client.provider_id
+        # the client's gaps belong to its provider: moving it would orphan them
+        if moved and s.scalar(select(func.count(GapRow.id)).where(GapRow.client_id == client.id)):
+            assert row is not None
+            raise Conflict(
+                f"client {client.id} has gaps with provider {row.provider_id}; "
+                "it cannot move to another provider"
+            )
         created = row is None
         row = client_row(client, row)
         s.add(row)
@@ -185,24 +212,28 @@ def delete_client(ctx: Ctx, actor: Actor, client_id: str) -> None:
 # ------------------------------------------------------------------ workers
 
 
-def _workers(session: Session, ids: list[str] | None = None) -> list[Worker]:
-    query = select(WorkerRow).order_by(WorkerRow.id)
+def _workers(
+    session: Session, ids: list[str] | None = None, page: Page | None = None
+) -> list[Worker]:
+    page = page or Page()
+    query = select(WorkerRow)
     if ids is not None:
         query = query.where(WorkerRow.id.in_(ids))
-    return attach_periods(session, list(session.scalars(query)))
+    query = page.apply(query, WorkerRow.id)
+    return attach_periods(session, page.rows(session.scalars(query)))
 
 
-def list_workers(ctx: Ctx, actor: Actor) -> list[Worker]:
+def list_workers(ctx: Ctx, actor: Actor, page: Page | None = None) -> list[Worker]:
     if actor.role == "provider":
         raise Forbidden("a provider may not list workers")
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         ids = [actor.subject_id or ""] if actor.role == "worker" else None
-        return _workers(uow.session, ids)
+        return _workers(uow.session, ids, page)
 
 
 def get_worker(ctx: Ctx, actor: Actor, worker_id: str) -> Worker:
     own_worker(actor, worker_id)
-    with ctx.uow() as uow:
+    with ctx.read() as uow:
         found = _workers(uow.session, [worker_id])
         if not found:
             raise NotFound(f"no worker {worker_id!r}")
@@ -231,8 +262,29 @@ def store_worker(uow: UnitOfWork, worker: Worker) -> None:
     _replace_periods(uow.session, worker)
 
 
+def _ask_coordinator(ctx: Ctx, actor: Actor, worker: Worker, fields: list[str]) -> None:
+    """A worker's request to change a coordinator's field: audited, and the flex team
+    is told (its own transaction: the refused change itself is not kept)."""
+    wanted = {f: worker.model_dump(mode="json")[f] for f in fields}
+    with ctx.uow() as uow:
+        now = ctx.now()
+        audit(uow, actor, "change_requested", "worker", worker.id, now, {"wanted": wanted})
+        enqueue(
+            uow,
+            kind="change_request",
+            recipient_role="coordinator",
+            recipient_id=None,
+            subject=f"Worker {worker.id} asks to change {', '.join(fields)}",
+            body=f"Worker {worker.id} asks for: "
+            + ", ".join(f"{k} = {v}" for k, v in wanted.items()),
+            now=now,
+        )
+        uow.commit()
+
+
 def put_worker(ctx: Ctx, actor: Actor, worker: Worker) -> Worker:
     own_worker(actor, worker.id)
+    refused: list[str] = []
     with ctx.uow() as uow:
         s = uow.session
         existing = _workers(s, [worker.id])
@@ -243,14 +295,21 @@ def put_worker(ctx: Ctx, actor: Actor, worker: Worker) -> Worker:
         if actor.role != "coordinator":
             locked = [f for f in changed if f in COMPLIANCE_FIELDS]
             if locked:
-                raise Forbidden(
-                    "only a coordinator may change compliance records: " + ", ".join(locked)
-                )
-        uow.lock_worker(worker.id)
-        store_worker(uow, worker)
-        audit(uow, actor, "updated", "worker", worker.id, ctx.now(), {"fields": changed})
-        uow.commit()
-        return _workers(s, [worker.id])[0]
+                refused = locked
+        if not refused:
+            uow.lock_worker(worker.id)
+            store_worker(uow, worker)
+            audit(uow, actor, "updated", "worker", worker.id, ctx.now(), {"fields": changed})
+            uow.commit()
+            return _workers(s, [worker.id])[0]
+    asked = [f for f in refused if f in REQUESTABLE]
+    if asked:
+        _ask_coordinator(ctx, actor, worker, asked)
+    raise Forbidden(
+        "only a coordinator may change these: "
+        + ", ".join(refused)
+        + ("; your request has been sent to the flex team" if asked else "")
+    )
 
 
 def delete_worker(ctx: Ctx, actor: Actor, worker_id: str) -> None:
@@ -343,16 +402,18 @@ def verify_record(ctx: Ctx, actor: Actor, worker_id: str, record: str, note: str
 
 
 def audit_trail(
-    ctx: Ctx, actor: Actor, entity: str | None, entity_id: str | None
+    ctx: Ctx, actor: Actor, entity: str | None, entity_id: str | None, page: Page | None = None
 ) -> list[AuditOut]:
     require_coordinator(actor)
-    with ctx.uow() as uow:
-        query = select(AuditRow).order_by(AuditRow.id)
+    page = page or Page()
+    with ctx.read() as uow:
+        query = select(AuditRow)
         if entity is not None:
             query = query.where(AuditRow.entity == entity)
         if entity_id is not None:
             query = query.where(AuditRow.entity_id == entity_id)
-        return [audit_out(r) for r in uow.session.scalars(query)]
+        query = page.apply(query, AuditRow.id)
+        return [audit_out(r) for r in page.rows(uow.session.scalars(query))]
 
 
 # ------------------------------------------------------------------ import
@@ -368,6 +429,9 @@ def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary
     now = ctx.now()
     with ctx.uow() as uow:
         s = uow.session
+        # the global lock order for every row the import may change: gaps, then workers
+        uow.lock_gaps([g.id for g in scenario.gaps])
+        uow.lock_workers([w.id for w in scenario.workers])
         for p in scenario.providers:
             s.add(provider_row(p, s.get(ProviderRow, p.id)))
         s.flush()
@@ -377,7 +441,6 @@ def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary
         for w in scenario.workers:
             store_worker(uow, w)
         s.flush()
-        gaps = {g.id: g for g in scenario.gaps}
         for g in scenario.gaps:
             row = s.get(GapRow, g.id)
             if row is not None and row.status != "open":
@@ -393,38 +456,7 @@ def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary
                 row.urgent = ctx.is_urgent(g.start, scenario.as_of)
             s.add(row)
         s.flush()
-        bookings = 0
-        per_gap: dict[str, int] = {}
-        for pin in scenario.pinned:
-            gap = gaps[pin.gap_id]
-            exists = s.scalars(
-                select(BookingRow.id).where(
-                    BookingRow.gap_id == pin.gap_id,
-                    BookingRow.worker_id == pin.worker_id,
-                    BookingRow.status == "booked",
-                )
-            ).first()
-            per_gap[pin.gap_id] = per_gap.get(pin.gap_id, 0) + 1
-            if exists is not None:
-                continue
-            start = pin.start or gap.start
-            s.add(
-                BookingRow(
-                    gap_id=pin.gap_id,
-                    worker_id=pin.worker_id,
-                    start=start,
-                    end=start + (gap.end - gap.start),
-                    status="booked",
-                    created_at=now,
-                )
-            )
-            bookings += 1
-        for gap_id, n in per_gap.items():
-            row = s.get(GapRow, gap_id)
-            assert row is not None
-            if n >= row.headcount:
-                row.status = "filled"
-                row.filled_at = now
+        bookings = _book_pins(ctx, uow, scenario, now)
         audit(
             uow,
             actor,
@@ -442,6 +474,37 @@ def import_scenario(ctx: Ctx, actor: Actor, scenario: Scenario) -> ImportSummary
         gaps=len(scenario.gaps),
         bookings=bookings,
     )
+
+
+def _book_pins(ctx: Ctx, uow: UnitOfWork, scenario: Scenario, now: dt.datetime) -> int:
+    """The scenario's pins, through the one booking function (same locks, same last
+    check of every rule against what the database already holds). A pin already
+    booked is kept; a pin that cannot be booked is a problem naming it."""
+    index = {id(p): i for i, p in enumerate(scenario.pinned)}
+    by_gap: dict[str, list[Pin]] = {}
+    for pin in scenario.pinned:
+        by_gap.setdefault(pin.gap_id, []).append(pin)
+    gaps = {g.id: g for g in scenario.gaps}
+    made = 0
+    for gap_id in sorted(by_gap):
+        pins = by_gap[gap_id]
+        row = booking.lock(uow, gap_id, [p.worker_id for p in pins])
+        on_gap = {b.worker_id for b in booking.active_bookings(uow, gap_id)}
+        places = [
+            booking.Place(p.worker_id, p.start or gaps[gap_id].start)
+            for p in pins
+            if p.worker_id not in on_gap
+        ]
+        if not places:
+            continue
+        try:
+            made += len(booking.book(ctx, uow, row, places, now, source="import", notify=False))
+        except Conflict as e:
+            first = next(p for p in pins if p.worker_id not in on_gap)
+            raise InvalidInput(
+                [Problem(f"$.pinned[{index[id(first)]}]", f"pin on gap {gap_id}: {e}")]
+            ) from None
+    return made
 
 
 def set_contact(

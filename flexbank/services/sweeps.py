@@ -84,8 +84,8 @@ def compliance_sweep(ctx: Ctx, now: dt.datetime) -> dict[str, int]:
         if verdict.ok:
             continue
         with ctx.uow() as uow:
+            gap = uow.lock_gap(booking.gap_id)  # the global order: gap, then worker
             uow.lock_worker(booking.worker_id)
-            gap = uow.lock_gap(booking.gap_id)
             row = uow.session.get(BookingRow, booking.id, populate_existing=True)
             if gap is None or row is None or row.status != "booked":
                 continue

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from flexbank.services import access
+from flexbank.services import token_admin
 from flexbank.services.contract import Actor, InvalidInput, ReportFilter
 from flexbank.validation import FormatError, load_scenario
 from flexbank.web import forms
@@ -156,7 +156,7 @@ def register(router: APIRouter, web: Web) -> None:
 
     # tokens --------------------------------------------------------------------------
     def tokens_page(request: Request, actor: Actor, **extra: Any) -> Response:
-        tokens = access.list_tokens(web.ctx, actor)
+        tokens = token_admin.list_tokens(web.ctx, actor)
         workers = {w.id: w.name for w in bank.list_workers(actor)}
         providers = {p.id: p.name for p in bank.list_providers(actor)}
         return web.render(
@@ -202,7 +202,7 @@ def register(router: APIRouter, web: Web) -> None:
     @router.post("/app/coordinator/tokens/{token_id}/revoke")
     def revoke_token(request: Request, token_id: int, form: CsrfForm) -> Response:
         actor = web.require(request, "coordinator")
-        info = access.revoke(web.ctx, actor, token_id)
+        info = token_admin.revoke(web.ctx, actor, token_id)
         web.session(request).flash(f"The token “{info.name or info.role}” no longer works.")
         return web.redirect(request, "/app/coordinator/tokens")
 

@@ -71,6 +71,7 @@ POST /offers/respond                             ok    ok    ok      ok    ok   
 GET /bookings                                    ok    ok    ok      ok    ok      401
 POST /import/scenario                            ok    no    no      no    no      401
 GET /reports                                     ok    ok    ok      no    no      401
+POST /tokens/rotate                              ok    ok    ok      ok    ok      401
 """
 
 
@@ -254,6 +255,16 @@ class Matrix:
                 }
             )
             return Call(json=body.model_dump(mode="json"))
+        if route == "POST /tokens/rotate":  # rotating revokes: fresh tokens to spend
+            ids = self.world.ids
+            fresh = {
+                "coordinator": self.bank.create_token("coordinator", None, "matrix"),
+                "provider-own": self.token("provider", ids["provider"]),
+                "provider-other": self.token("provider", ids["other_provider"]),
+                "worker-own": self.token("worker", ids["worker"]),
+                "worker-other": self.token("worker", ids["other_worker"]),
+            }
+            return Call(tokens=fresh)
         return Call()  # list routes
 
 

@@ -17,10 +17,13 @@ from flexbank.scheduling.runner import (
     CATCH_UP,
     COMPLIANCE_SWEEP,
     DAILY_ALLOCATION,
+    JOB_IDS,
     NOTIFICATION_DISPATCH,
     OFFER_EXPIRY,
+    STALE_RUNS,
     build_scheduler,
     catch_up_daily_allocation,
+    recover_stale_runs,
 )
 from flexbank.settings import Settings
 
@@ -67,7 +70,10 @@ def test_jobs_ids_triggers_and_options(tmp_path: Any) -> None:
         OFFER_EXPIRY,
         COMPLIANCE_SWEEP,
         NOTIFICATION_DISPATCH,
+        STALE_RUNS,
     }
+    assert jobs[STALE_RUNS].func is recover_stale_runs
+    assert jobs[STALE_RUNS].trigger.interval == dt.timedelta(minutes=1)
     for job in jobs.values():
         assert job.coalesce is True
         assert job.max_instances == 1
@@ -115,7 +121,7 @@ def test_replacing_jobs_keeps_one_of_each(tmp_path: Any) -> None:
     settings = Settings(data_dir=tmp_path)
     scheduler = build_scheduler(bank, settings, BlockingScheduler)
     assert isinstance(scheduler, BlockingScheduler)
-    assert len(scheduler.get_jobs()) == 5
+    assert len(scheduler.get_jobs()) == len(JOB_IDS)
 
 
 def test_catch_up_runs_only_after_the_allocation_time(tmp_path: Any) -> None:

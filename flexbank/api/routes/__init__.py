@@ -14,6 +14,7 @@ from flexbank.api.routes import (
     offers,
     providers,
     reports,
+    tokens,
     workers,
 )
 
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     bookings.router,
     exchange.router,
     reports.router,
+    tokens.router,
 )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
-from flexbank.api.deps import ActorDep, BankDep
+from flexbank.api.deps import ActorDep, BankDep, PageDep, paged
 from flexbank.api.errors import ERROR_RESPONSES
 from flexbank.services.contract import BookingOut
 
@@ -13,6 +13,13 @@ router = APIRouter(prefix="/bookings", tags=["bookings"], responses=ERROR_RESPON
 
 @router.get("")
 def list_bookings(
-    bank: BankDep, actor: ActorDep, provider_id: str | None = None, worker_id: str | None = None
+    bank: BankDep,
+    actor: ActorDep,
+    request: Request,
+    response: Response,
+    page: PageDep,
+    provider_id: str | None = None,
+    worker_id: str | None = None,
 ) -> list[BookingOut]:
-    return bank.list_bookings(actor, provider_id, worker_id)
+    found = bank.list_bookings(actor, provider_id, worker_id, page)
+    return paged(request, response, page, found)

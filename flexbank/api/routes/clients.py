@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
-from flexbank.api.deps import ActorDep, BankDep, body_doc, json_body
+from flexbank.api.deps import ActorDep, BankDep, PageDep, body_doc, json_body, paged
 from flexbank.api.errors import ERROR_RESPONSES
 from flexbank.api.routes.records import ensure_new, same_id
 from flexbank.models import Client
@@ -16,9 +16,16 @@ ClientBody = Annotated[Client, Depends(json_body(Client))]
 
 
 @router.get("")
-def list_clients(bank: BankDep, actor: ActorDep, provider_id: str | None = None) -> list[Client]:
+def list_clients(
+    bank: BankDep,
+    actor: ActorDep,
+    request: Request,
+    response: Response,
+    page: PageDep,
+    provider_id: str | None = None,
+) -> list[Client]:
     """Clients, optionally of one provider (a provider sees its own only)."""
-    return bank.list_clients(actor, provider_id)
+    return paged(request, response, page, bank.list_clients(actor, provider_id, page))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, openapi_extra=body_doc(Client))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from flexbank.api.deps import ActorDep, BankDep, body_doc, json_body
+from flexbank.api.deps import ActorDep, BankDep, Day, PageDep, body_doc, json_body, paged
 from flexbank.api.errors import ERROR_RESPONSES
 from flexbank.services.contract import GapIn, GapOut, GapStatus, InvalidInput, OfferOut
 from flexbank.validation import Problem
@@ -58,13 +57,17 @@ def post_gap(
 def list_gaps(
     bank: BankDep,
     actor: ActorDep,
+    request: Request,
+    response: Response,
+    page: PageDep,
     provider_id: str | None = None,
     status: GapStatus | None = None,
-    start: Annotated[dt.date | None, Query(description="starting on or after (local)")] = None,
-    end: Annotated[dt.date | None, Query(description="starting on or before (local)")] = None,
+    start: Annotated[Day | None, Query(description="starting on or after (local)")] = None,
+    end: Annotated[Day | None, Query(description="starting on or before (local)")] = None,
 ) -> list[GapOut]:
     """Gaps, filtered (a provider sees its own)."""
-    return bank.list_gaps(actor, provider_id, status, start, end)
+    found = bank.list_gaps(actor, provider_id, status, start, end, page)
+    return paged(request, response, page, found)
 
 
 @router.get("/{gap_id}")
@@ -79,6 +82,13 @@ def cancel_gap(bank: BankDep, actor: ActorDep, gap_id: str) -> GapOut:
 
 
 @router.get("/{gap_id}/offers")
-def gap_offers(bank: BankDep, actor: ActorDep, gap_id: str) -> list[OfferOut]:
+def gap_offers(
+    bank: BankDep,
+    actor: ActorDep,
+    gap_id: str,
+    request: Request,
+    response: Response,
+    page: PageDep,
+) -> list[OfferOut]:
     """The offers made for the gap, and what became of them."""
-    return bank.gap_offers(actor, gap_id)
+    return paged(request, response, page, bank.gap_offers(actor, gap_id, page))

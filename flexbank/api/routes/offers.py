@@ -11,11 +11,11 @@ import html
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import Field
 
-from flexbank.api.deps import ActorDep, BankDep, body_doc, json_body
+from flexbank.api.deps import ActorDep, BankDep, PageDep, RowId, body_doc, json_body, paged
 from flexbank.api.errors import ERROR_RESPONSES
 from flexbank.services.contract import OfferOut, OfferStatus, Schema
 
@@ -36,21 +36,24 @@ DeclineBody = Annotated[DeclineIn, Depends(json_body(DeclineIn, optional=True))]
 def list_offers(
     bank: BankDep,
     actor: ActorDep,
+    request: Request,
+    response: Response,
+    page: PageDep,
     worker_id: str | None = None,
     status: OfferStatus | None = None,
 ) -> list[OfferOut]:
     """Offers (a worker sees their own): what, where, when, how far from home."""
-    return bank.list_offers(actor, worker_id, status)
+    return paged(request, response, page, bank.list_offers(actor, worker_id, status, page))
 
 
 @router.post("/{offer_id}/accept")
-def accept_offer(bank: BankDep, actor: ActorDep, offer_id: int) -> OfferOut:
+def accept_offer(bank: BankDep, actor: ActorDep, offer_id: RowId) -> OfferOut:
     """Accept: booked if every rule still holds (409 with the rule codes if not)."""
     return bank.accept_offer(actor, offer_id)
 
 
 @router.post("/{offer_id}/decline", openapi_extra=body_doc(DeclineIn, required=False))
-def decline_offer(bank: BankDep, actor: ActorDep, offer_id: int, body: DeclineBody) -> OfferOut:
+def decline_offer(bank: BankDep, actor: ActorDep, offer_id: RowId, body: DeclineBody) -> OfferOut:
     """Decline: the gap is offered to the next best worker."""
     return bank.decline_offer(actor, offer_id, body.reason)
 

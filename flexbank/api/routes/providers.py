@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
-from flexbank.api.deps import ActorDep, BankDep, body_doc, json_body
+from flexbank.api.deps import ActorDep, BankDep, PageDep, body_doc, json_body, paged
 from flexbank.api.errors import ERROR_RESPONSES
 from flexbank.api.routes.records import ensure_new, same_id
 from flexbank.models import Provider
@@ -16,9 +16,11 @@ ProviderBody = Annotated[Provider, Depends(json_body(Provider))]
 
 
 @router.get("")
-def list_providers(bank: BankDep, actor: ActorDep) -> list[Provider]:
+def list_providers(
+    bank: BankDep, actor: ActorDep, request: Request, response: Response, page: PageDep
+) -> list[Provider]:
     """Every provider (a provider sees itself only)."""
-    return bank.list_providers(actor)
+    return paged(request, response, page, bank.list_providers(actor, page))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, openapi_extra=body_doc(Provider))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime, ValidationError
 
-from flexbank.api.deps import ActorDep, BankDep, body_doc, json_body
+from flexbank.api.deps import ActorDep, BankDep, PageDep, body_doc, json_body, paged
 from flexbank.api.errors import ERROR_RESPONSES, problem_from_error
 from flexbank.api.routes.records import ensure_new, same_id
 from flexbank.models import Period, Worker
@@ -29,9 +29,11 @@ VerifyBody = Annotated[VerifyIn, Depends(json_body(VerifyIn))]
 
 
 @router.get("/workers")
-def list_workers(bank: BankDep, actor: ActorDep) -> list[Worker]:
+def list_workers(
+    bank: BankDep, actor: ActorDep, request: Request, response: Response, page: PageDep
+) -> list[Worker]:
     """Every worker (coordinator; a worker sees themselves)."""
-    return bank.list_workers(actor)
+    return paged(request, response, page, bank.list_workers(actor, page))
 
 
 @router.post("/workers", status_code=status.HTTP_201_CREATED, openapi_extra=body_doc(Worker))
@@ -89,14 +91,27 @@ def verify_record(bank: BankDep, actor: ActorDep, worker_id: str, body: VerifyBo
 
 
 @router.get("/workers/{worker_id}/audit")
-def worker_audit(bank: BankDep, actor: ActorDep, worker_id: str) -> list[AuditOut]:
+def worker_audit(
+    bank: BankDep,
+    actor: ActorDep,
+    worker_id: str,
+    request: Request,
+    response: Response,
+    page: PageDep,
+) -> list[AuditOut]:
     """Who changed or verified what of this worker, and when."""
-    return bank.audit_trail(actor, "worker", worker_id)
+    return paged(request, response, page, bank.audit_trail(actor, "worker", worker_id, page))
 
 
 @router.get("/audit", tags=["audit"])
 def audit_trail(
-    bank: BankDep, actor: ActorDep, entity: str | None = None, entity_id: str | None = None
+    bank: BankDep,
+    actor: ActorDep,
+    request: Request,
+    response: Response,
+    page: PageDep,
+    entity: str | None = None,
+    entity_id: str | None = None,
 ) -> list[AuditOut]:
     """The audit trail, optionally of one entity (coordinator)."""
-    return bank.audit_trail(actor, entity, entity_id)
+    return paged(request, response, page, bank.audit_trail(actor, entity, entity_id, page))
