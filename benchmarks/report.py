@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from benchmarks.tiers import (
@@ -339,6 +340,9 @@ def render(results: dict[str, Any], plot_name: str | None = "objective.png") -> 
             "",
         ]
     lines += _notes()
+    load = Path(__file__).with_name("load-results.md")
+    if load.exists():  # the service's load benchmark (python -m benchmarks.load)
+        lines += ["", load.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
 
 
