@@ -8,7 +8,7 @@ them, giving a ``flexbank.scenario/1`` that flexbank loads today (without the tr
 matrix, the dependencies and the lateness, so it is *not* the same problem); the tests use
 it to prove that everything else is valid flexbank input.
 
-Mapping (spec section 5): caregivers become workers with every compliance record valid,
+Mapping (spec section 7): caregivers become workers with every compliance record valid,
 ``skills`` = their services, at home at their depot or departing point; minute 0 of the
 instance is 00:00 UTC on ``DAY``. Each service a patient needs becomes one ``visit`` gap
 (window open = ``start``, window length = ``start_tolerance_minutes``, lateness allowed to
