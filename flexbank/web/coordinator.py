@@ -435,11 +435,20 @@ def register(router: APIRouter, web: Web) -> None:
 
         def work(job: Job) -> RunOut:
             def hook(progress: Any) -> None:
+                # hours of a priority over the whole week: the stages of whole models and
+                # the final check against the bound (a neighbourhood's figures are its own)
+                whole = progress.phase.endswith(" hours") or progress.phase == "bound"
+                if progress.stage not in PRIORITIES or not whole:
+                    return
+                bound = float(progress.bound)
+                short = max(0.0, bound - progress.objective) / bound if bound > 0 else 0.0
+                final = " (final check)" if progress.phase == "bound" else ""
                 job.events.append(
                     {
-                        "stage": word(str(progress.stage)),
+                        "stage": word(str(progress.stage)) + final,
                         "objective": hours_text(progress.objective / 60),
-                        "bound": hours_text(progress.bound / 60),
+                        "bound": hours_text(bound / 60),
+                        "gap": f"{short:.0%}",
                         "elapsed": f"{progress.elapsed:.1f} s",
                     }
                 )

@@ -26,7 +26,7 @@ if (progress) {
         ...job.events.map((ev) => {
           const tr = document.createElement("tr");
           tr.className = "govuk-table__row";
-          for (const value of [ev.stage, ev.objective, ev.bound, ev.elapsed]) {
+          for (const value of [ev.stage, ev.objective, ev.bound, ev.gap, ev.elapsed]) {
             const td = document.createElement("td");
             td.className = "govuk-table__cell";
             td.textContent = value;
