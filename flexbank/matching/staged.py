@@ -47,6 +47,8 @@ STAGE_SHARE = {
 PROOF_SHARE = {"emergency": 0.5, "urgent": 0.35, "routine": 0.15}
 #: A stage this close to its bound after the first search goes on to look for the proof.
 CLOSE_GAP = 0.05
+#: The least time of a stage's first search (seconds, or deterministic seconds).
+FIRST_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ class StagedSolve:
             if remaining <= 0.02:
                 break
             later = sum(STAGE_SHARE[n] for n in stages[position:])
-            budget = remaining * STAGE_SHARE[name] / later
+            budget = max(remaining * STAGE_SHARE[name] / later, min(remaining, FIRST_SECONDS))
             expression = self.terms[name]
             if isinstance(expression, int):
                 self.proven[name] = True
@@ -234,21 +236,29 @@ class StagedSolve:
             # CP-SAT's neighbourhood workers only, from the best plan so far (measured
             # on the 60 x 400 sample week's routine stage: 268 h in 15 s against 255 h
             # for the complete search alone)
-            proof_share = PROOF_SHARE.get(name, 0.3)
-            outcome = self._attempt(name, budget * proof_share, budget_left, lns=False)
+            # the first search gets at least a few seconds: presolving a whole week's
+            # model alone can take that long, and without it there is no answer at all
+            first = min(budget, max(budget * PROOF_SHARE.get(name, 0.3), FIRST_SECONDS))
+            rest = budget - first
+            outcome = self._attempt(name, first, budget_left, lns=False)
+            if outcome is None and rest > 0.3:
+                # nothing yet (a hint that did not complete): the rest of the time goes
+                # on searching for a first answer
+                outcome = self._attempt(name, rest, budget_left, lns=False)
+                rest = 0.0
             if outcome is None:
                 # no answer in time: keep the best plan so far and stop here, so that
                 # later stages never trade away this level.
                 self.proven[name] = False
                 break
             optimal, value = outcome
-            if not optimal and budget * (1 - proof_share) > 0.3:
+            if not optimal and rest > 0.3:
                 # close to a proof: go on searching completely; far from one: let the
                 # neighbourhood workers improve the plan instead (measured on the
                 # 120 x 900 sample week's urgent stage: 14,325 against 13,845 minutes in
                 # 20 s)
                 close = self._gap(name, value) <= CLOSE_GAP
-                again = self._attempt(name, budget * (1 - proof_share), budget_left, lns=not close)
+                again = self._attempt(name, rest, budget_left, lns=not close)
                 if again is not None:
                     optimal = again[0]
                     value = max(value, again[1]) if maximise else min(value, again[1])
