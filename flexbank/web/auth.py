@@ -62,7 +62,8 @@ def _checked(web: Web) -> None:
     web.session = session  # type: ignore[method-assign]
 
 
-def _keep(web: Web, response: Response, sid: str) -> Response:
+def keep_session(web: Web, response: Response, sid: str) -> Response:
+    """The response, with the cookie that names the server-side session ``sid``."""
     response.set_cookie(
         SESSION_ID_COOKIE,
         sid,
@@ -117,7 +118,7 @@ def register(router: APIRouter, web: Web) -> None:
         session = web.session(request)
         session.sign_in(actor)
         sid = web.bank.open_session(actor, token=token)
-        return _keep(web, web.redirect(request, safe_next(next_url, HOME[actor.role])), sid)
+        return keep_session(web, web.redirect(request, safe_next(next_url, HOME[actor.role])), sid)
 
     @router.post("/sign-out")
     def sign_out(request: Request, form: CsrfForm) -> Response:
@@ -168,7 +169,7 @@ def register(router: APIRouter, web: Web) -> None:
         except Conflict as e:  # the offer has been answered or has expired
             raise LINK_EXPIRED from e
         session.sign_in(actor)
-        return _keep(web, web.redirect(request, target), sid)
+        return keep_session(web, web.redirect(request, target), sid)
 
 
 def worker_link(settings: Settings, worker_id: str, offer_id: int | None = None) -> str:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from flexbank.services import sign_in_links
 from flexbank.web import forms
+from flexbank.web.auth import keep_session
 from flexbank.web.common import HOME, CsrfForm, PageError, Web
 
 
@@ -38,4 +39,6 @@ def register(router: APIRouter, web: Web) -> None:
                 f"{web.settings.sign_in_link_minutes} minutes.",
             )
         web.session(request).sign_in(actor)
-        return web.redirect(request, HOME[actor.role])
+        # a server-side session, as for every sign-in: signing out ends it
+        sid = web.bank.open_session(actor)
+        return keep_session(web, web.redirect(request, HOME[actor.role]), sid)
