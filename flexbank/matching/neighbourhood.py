@@ -200,7 +200,7 @@ class Search:
             proved = all(staged.proven.get(name, False) for name in self.objectives)
             if proved:
                 self.size = min(MAX_SIZE, int(self.size * 1.25))
-            elif not staged.proven or not any(staged.proven.values()):
+            elif not any(staged.proven.values()):
                 self.size = max(MIN_SIZE, int(self.size * 0.8))
         return best
 

@@ -295,7 +295,7 @@ def optimise(
     relaxed = linear.solve(_minutes(problem, outcome.assignment), lp_seconds)
     outcome.relaxation_seconds = relaxed.seconds
     relaxed_at = time.monotonic() - clock
-    outcome.bounds, outcome.bound_source = _bounds(problem, results, relaxed, outcome.assignment)
+    outcome.bounds, outcome.bound_source = _bounds(problem, results, relaxed)
     outcome.proven = {}
     if not outcome.repaired:
         for priority in PRIORITIES:
@@ -305,7 +305,7 @@ def optimise(
     covered = levels(problem, outcome.assignment)[:3]
     holding = True
     for level, priority in enumerate(PRIORITIES):
-        capped = any(PRIORITY_RANK[problem.gaps[g].priority] <= level for g in problem.capped)
+        capped = _cut_short(problem, level)
         reached = covered[level] >= outcome.bounds[priority] - 1e-9
         holding = holding and (reached or (outcome.proven.get(priority, False) and not capped))
         outcome.proven[priority] = holding
@@ -329,6 +329,12 @@ def optimise(
             )
     outcome.seconds = time.monotonic() - clock
     return outcome
+
+
+def _cut_short(problem: Problem, level: int) -> bool:
+    """Whether the cap cut short the candidates of a gap of priority ``level`` or above
+    (then a proof over the candidates is not one for the whole bank)."""
+    return any(PRIORITY_RANK[problem.gaps[g].priority] <= level for g in problem.capped)
 
 
 def _spent(*budgets: Budget) -> Callable[[], bool]:
@@ -355,7 +361,6 @@ def _bounds(
     problem: Problem,
     results: list[_PartResult],
     relaxed: Relaxation,
-    found: Mapping[Pair, int],
 ) -> tuple[dict[str, float], dict[str, str]]:
     """Upper bounds on covered minutes per priority and where each comes from.
 
@@ -377,7 +382,7 @@ def _bounds(
         options = {"candidates": simple[priority]}
         if priority in relaxed.bounds:
             options["relaxation"] = relaxed.bounds[priority]
-        capped = any(PRIORITY_RANK[problem.gaps[g].priority] <= level for g in problem.capped)
+        capped = _cut_short(problem, level)
         whole = all(not r.searched and priority in r.bounds for r in results)
         if whole and higher_proven and not capped:
             options["proof"] = sum(r.bounds[priority] for r in results)
