@@ -9,7 +9,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from matching_factories import DAY, HOUR, gap, scenario, worker
+from matching_factories import DAY, HOUR, gap, place, scenario, worker
 from test_matching import brute_force_best, small
 
 from flexbank.checker import check_plan, quality
@@ -247,6 +247,58 @@ def test_sample_week_plans_cover_at_least_the_phone_round_on_every_priority() ->
     base = (plan.metrics.model_extra or {})["baseline_covered_hours"]
     mine = quality(sc, plan).key()
     assert mine[:3] >= tuple(base[p] for p in PRIORITIES)
+
+
+def urgent_hours_bought_with_routine() -> Scenario:
+    """The phone round gives the first urgent call to Ann (nearest), so the second,
+    which only Ann can work, stays open, and Bob works the long routine shift. Moving
+    the first call to Bob would cover two more urgent hours, but the routine shift
+    would then go unfilled: four routine hours fewer than the phone round."""
+    return scenario(
+        [
+            worker("ANN", skills=[{"name": "nursing"}]),
+            worker("BOB", home=place(1)),
+        ],
+        [
+            gap("U1", DAY + 9 * HOUR, 2 * HOUR, priority="urgent"),
+            gap("U2", DAY + 10 * HOUR, 2 * HOUR, priority="urgent", skills=["nursing"]),
+            gap("R1", DAY + 9 * HOUR, 4 * HOUR, priority="routine"),
+        ],
+    )
+
+
+@pytest.mark.parametrize("weight", [solver.MODEL_WEIGHT, 0], ids=["whole", "neighbourhoods"])
+def test_no_priority_ends_below_the_phone_round(
+    monkeypatch: pytest.MonkeyPatch, weight: int
+) -> None:
+    monkeypatch.setattr(solver, "MODEL_WEIGHT", weight)
+    sc = urgent_hours_bought_with_routine()
+    plan = solve(sc, time_limit=5, workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    extra = plan.metrics.model_extra or {}
+    base = extra["baseline_covered_hours"]
+    assert base == {"emergency": 0.0, "urgent": 2.0, "routine": 4.0}
+    covered = plan.metrics.covered_hours
+    assert (covered.urgent, covered.routine) == (2.0, 4.0)
+    assert extra["parts_raised_to_phone_round"] == 1
+    # the urgent proof was for a plan that is not the one returned
+    assert plan.status == "feasible"
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000), whole=st.booleans())
+def test_every_priority_covers_at_least_the_phone_round(seed: int, whole: bool) -> None:
+    sc = small(12, 50, seed)
+    saved = solver.MODEL_WEIGHT
+    solver.MODEL_WEIGHT = saved if whole else 30
+    try:
+        plan = solve(sc, time_limit=3, workers=1, seed=0)
+    finally:
+        solver.MODEL_WEIGHT = saved
+    assert check_plan(sc, plan) == []
+    base = (plan.metrics.model_extra or {})["baseline_covered_hours"]
+    for p in PRIORITIES:
+        assert getattr(plan.metrics.covered_hours, p) >= base[p] - 1e-9, p
 
 
 def test_relaxation_without_every_pair_is_looser_but_still_a_bound(

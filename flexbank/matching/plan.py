@@ -100,6 +100,7 @@ def build_plan(
         stages_proven=dict(outcome.proven),
         bound_source=dict(outcome.bound_source),
         parts=outcome.parts,
+        parts_raised_to_phone_round=outcome.floored,
         neighbourhoods=outcome.neighbourhoods,
         relaxation_seconds=round(outcome.relaxation_seconds, 3),
         proof_seconds={p: round(t, 3) for p, t in outcome.proof_seconds.items()},

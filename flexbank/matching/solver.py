@@ -20,6 +20,7 @@ the final plan is re-checked against every hard rule (:mod:`legality`).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,10 @@ from flexbank.models import PRIORITIES
 #: emergency stage of 400 x 3,000 (1,170,000) in 13 s; 120 x 900 whole (2,090,000) in
 #: 18 s, too slow for its 60 s.
 MODEL_WEIGHT = 1_500_000
+#: Share of a part's time kept back in case its plan falls below the phone round on a
+#: priority (then the part is solved again with the phone round's hours as floors);
+#: when it does not, the last stage goes on with it.
+FLOOR_SHARE = 0.2
 #: Share of a part's time for each priority stage; time a stage does not use passes on.
 PRIORITY_SHARE = {"emergency": 0.25, "urgent": 0.4, "routine": 0.35}
 FINAL_STAGES = ("routine", "continuity", "travel", "unfairness")
@@ -81,6 +86,7 @@ class Outcome:
     neighbourhoods: dict[str, dict[str, float]] = field(default_factory=dict)
     relaxation_seconds: float = 0.0
     proof_seconds: dict[str, float] = field(default_factory=dict)  # priority -> when proven
+    floored: int = 0  # parts solved again to reach the phone round on every priority
 
     @property
     def optimal(self) -> bool:
@@ -141,83 +147,171 @@ class Optimiser:
     ) -> tuple[dict[Pair, int], _PartResult]:
         result = _PartResult()
         budget = Budget(seconds, self.workers == 1)
+        floors = self._floors(part)
+        # kept back for a plan that falls below the phone round on some priority
+        reserve = seconds * FLOOR_SHARE
+        budget.total -= reserve
         for k, priority in enumerate(PRIORITIES):
             left = budget.left()
             if left <= 0.05:
                 break
             share = PRIORITY_SHARE[priority] / sum(PRIORITY_SHARE[p] for p in PRIORITIES[k:])
-            stage_seconds = left * share
             stage_gaps = self._stage_gaps(part, k)
             if not any(self.problem.gaps[g].priority == priority for g in stage_gaps):
                 result.proven[priority] = True
                 result.bounds[priority] = 0.0
                 if k < len(PRIORITIES) - 1:
                     continue
+            plan = self._stage(part, plan, k, left * share, budget, result)
+        budget.total += reserve
+        left = budget.left()
+        if left <= 0.5:
+            return plan, result
+        if _reaches(self.problem, plan, part, floors):
+            # time to spare: go on with the last stage from the plan
+            return self._stage(part, plan, len(PRIORITIES) - 1, left, budget, result), result
+        return self._raise_to_floors(part, plan, floors, left, budget, result), result
+
+    def _stage(
+        self,
+        part: Component,
+        plan: dict[Pair, int],
+        k: int,
+        stage_seconds: float,
+        budget: Budget,
+        result: _PartResult,
+        *,
+        floors: Mapping[str, int] | None = None,
+    ) -> dict[Pair, int]:
+        """Priority ``k``'s stage of one part: its model (or neighbourhood search) from
+        ``plan`` without the lower priorities, which the phone round then refills. With
+        ``floors``, the stage starts from the part's phone round instead and re-decides
+        every priority from the top, never below the floors."""
+        priority = PRIORITIES[k]
+        stage_gaps = self._stage_gaps(part, k)
+        final = k == len(PRIORITIES) - 1
+        if floors is None:
             current = self._without_lower(plan, part, k)
-            final = k == len(PRIORITIES) - 1
-            objectives = FINAL_STAGES if final else (priority,)
-            holds = PRIORITIES[:k]
-            if stage_weight(self.problem, part.workers, stage_gaps) <= MODEL_WEIGHT:
-                staged = StagedSolve(
-                    self.problem,
-                    current,
-                    scope_gaps=stage_gaps,
-                    scope_workers=set(part.workers),
-                    workers=self.workers,
-                    seed=self.seed,
-                    phase=f"{priority} hours",
-                    progress=self.progress,
-                    clock_start=self.clock,
-                )
-                pin(staged, self.kept, self.fixed_starts)
-                staged.hold(holds)
-                found = staged.run(stage_seconds, objectives)
-                budget.charge(staged.deterministic_time)
-                self.deterministic_time += staged.deterministic_time
-                self.outcome.history.extend(staged.history)
-                result.proven[priority] = staged.proven.get(priority, False)
-                if priority in staged.bounds:
-                    result.bounds[priority] = staged.bounds[priority]
-                if priority in staged.proof_seconds:
-                    result.proof_seconds[priority] = staged.proof_seconds[priority]
-            else:
-                result.searched = True
-                search = Search(
-                    self.problem,
-                    stage_gaps,
-                    set(part.workers),
-                    SEARCH_STAGES if final else objectives,
-                    holds,
-                    self.kept,
-                    self.fixed_starts,
-                    cpu=self.workers,
-                    seed=self.seed + k,
-                    progress=self.progress,
-                    clock=self.clock,
-                    guide=self.guide.values.get(priority) if self.guide else None,
-                )
-                found = search.run(current, stage_seconds)
-                budget.charge(search.deterministic_time)
-                self.deterministic_time += search.deterministic_time
-                self.outcome.history.extend(search.history)
-                self._count(search)
-                result.proven[priority] = False
-            # refill the lower priorities, so the next stage starts from a whole plan
-            lower = [g for g in part.gaps if g not in stage_gaps]
-            completed = phone_round(self.problem, found, only=lower)
-            refill = Budget(stage_seconds * RING_BACK_SHARE, self.workers == 1)
-            completed = ring_back(
+            objectives: tuple[str, ...] = FINAL_STAGES if final else (priority,)
+            holds: tuple[str, ...] = PRIORITIES[:k]
+        else:
+            current = self._phone_part(part)
+            objectives = (*PRIORITIES[:k], *FINAL_STAGES)
+            holds = ()
+        record = floors is None  # a floored model proves nothing of the unfloored week
+        if stage_weight(self.problem, part.workers, stage_gaps) <= MODEL_WEIGHT:
+            staged = StagedSolve(
                 self.problem,
-                completed,
-                self.kept,
-                only=lower,
-                out_of_time=_spent(refill, budget),
+                current,
+                scope_gaps=stage_gaps,
+                scope_workers=set(part.workers),
+                workers=self.workers,
+                seed=self.seed + (0 if record else 7),
+                phase=f"{priority} hours",
+                progress=self.progress,
+                clock_start=self.clock,
             )
-            if quality_key(self.problem, completed, part.workers) > quality_key(
-                self.problem, plan, part.workers
-            ):
-                plan = completed
-        return plan, result
+            pin(staged, self.kept, self.fixed_starts)
+            staged.hold(holds)
+            if floors is not None:
+                staged.floor(floors, part.workers)
+            found = staged.run(stage_seconds, objectives)
+            budget.charge(staged.deterministic_time)
+            self.deterministic_time += staged.deterministic_time
+            self.outcome.history.extend(staged.history)
+            if record:
+                proven = staged.proven.get(priority, False)
+                result.proven[priority] = result.proven.get(priority, False) or proven
+                if priority in staged.bounds:
+                    result.bounds[priority] = min(
+                        staged.bounds[priority], result.bounds.get(priority, math.inf)
+                    )
+                if priority in staged.proof_seconds:
+                    result.proof_seconds.setdefault(priority, staged.proof_seconds[priority])
+        else:
+            if record:
+                result.searched = True
+                result.proven.setdefault(priority, False)
+            search = Search(
+                self.problem,
+                stage_gaps,
+                set(part.workers),
+                (SEARCH_STAGES if record else (*PRIORITIES, "continuity")) if final else objectives,
+                holds,
+                self.kept,
+                self.fixed_starts,
+                cpu=self.workers,
+                seed=self.seed + k + (0 if record else 7),
+                progress=self.progress,
+                clock=self.clock,
+                guide=self.guide.values.get(priority) if self.guide else None,
+                floors=floors,
+            )
+            found = search.run(current, stage_seconds)
+            budget.charge(search.deterministic_time)
+            self.deterministic_time += search.deterministic_time
+            self.outcome.history.extend(search.history)
+            self._count(search)
+        # refill the lower priorities, so the next stage starts from a whole plan
+        lower = [g for g in part.gaps if g not in stage_gaps]
+        completed = phone_round(self.problem, found, only=lower)
+        refill = Budget(stage_seconds * RING_BACK_SHARE, self.workers == 1)
+        completed = ring_back(
+            self.problem,
+            completed,
+            self.kept,
+            only=lower,
+            out_of_time=_spent(refill, budget),
+        )
+        if floors is not None:
+            return completed
+        if quality_key(self.problem, completed, part.workers) > quality_key(
+            self.problem, plan, part.workers
+        ):
+            return completed
+        return plan
+
+    def _floors(self, part: Component) -> dict[str, int]:
+        """The phone round's covered minutes per priority over the part's workers."""
+        covered = levels(self.problem, self._phone_part(part))
+        return {p: covered[i] for i, p in enumerate(PRIORITIES)}
+
+    def _phone_part(self, part: Component) -> dict[Pair, int]:
+        """The phone round's plan, with the part's assignments only from it."""
+        return {p: s for p, s in self.outcome.baseline.items() if p[0] in part.workers}
+
+    def _raise_to_floors(
+        self,
+        part: Component,
+        plan: dict[Pair, int],
+        floors: Mapping[str, int],
+        seconds: float,
+        budget: Budget,
+        result: _PartResult,
+    ) -> dict[Pair, int]:
+        """The part's plan fell below the phone round on some priority (hours of one
+        priority bought with hours of a lower one): solve the part again from the phone
+        round, priority by priority, never below it on any. Where that plan is behind
+        the first one on a priority, that priority and those after it lose their proofs
+        (a proof holds given the higher priorities' hours of the plan it was made for)."""
+        others = {p: s for p, s in plan.items() if p[0] not in part.workers}
+        raised = self._stage(
+            part, plan, len(PRIORITIES) - 1, seconds, budget, result, floors=floors
+        )
+        raised = {**others, **{p: s for p, s in raised.items() if p[0] in part.workers}}
+        if not _reaches(self.problem, raised, part, floors):
+            return plan  # pragma: no cover - the phone round itself reaches the floors
+        before, after = levels(self.problem, plan), levels(self.problem, raised)
+        behind = False
+        for i, priority in enumerate(PRIORITIES):
+            if behind:
+                result.bounds.pop(priority, None)
+            behind = behind or after[i] < before[i]
+            if behind:
+                result.proven[priority] = False
+                result.proof_seconds.pop(priority, None)
+        self.outcome.floored += 1
+        return raised
 
     def _count(self, search: Search) -> None:
         for kind, stats in search.stats.items():
@@ -335,6 +429,14 @@ def _cut_short(problem: Problem, level: int) -> bool:
     """Whether the cap cut short the candidates of a gap of priority ``level`` or above
     (then a proof over the candidates is not one for the whole bank)."""
     return any(PRIORITY_RANK[problem.gaps[g].priority] <= level for g in problem.capped)
+
+
+def _reaches(
+    problem: Problem, plan: Mapping[Pair, int], part: Component, floors: Mapping[str, int]
+) -> bool:
+    """Whether the part's plan covers at least the floors on every priority."""
+    covered = levels(problem, {p: s for p, s in plan.items() if p[0] in part.workers})
+    return all(covered[i] >= floors[p] for i, p in enumerate(PRIORITIES))
 
 
 def _spent(*budgets: Budget) -> Callable[[], bool]:

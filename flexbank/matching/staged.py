@@ -10,7 +10,7 @@ earlier model settled) never fall below the incumbent's values.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -143,6 +143,23 @@ class StagedSolve:
             expression = self.terms[name]
             if not isinstance(expression, int):
                 self.mm.model.add(expression >= self.free_value(name, self.current))
+
+    def floor(self, minimum: Mapping[str, int], workers: Collection[int]) -> None:
+        """Floors on covered minutes of ``workers``' plan, per priority (the phone round's
+        levels, so that no priority ends below it): the free part makes up what the
+        fixed part of the current plan leaves."""
+        chosen = set(workers)
+        gaps = self.problem.gaps
+        for name, least in minimum.items():
+            expression = self.terms[name]
+            fixed = sum(
+                gaps[g].length
+                for (w, g) in self.current
+                if w in chosen and (w, g) not in self.mm.x and gaps[g].priority == name
+            )
+            if isinstance(expression, int):
+                continue  # nothing free: the fixed part is what it is
+            self.mm.model.add(expression >= least - fixed)
 
     def _params(self, solver: cp_model.CpSolver, seconds: float) -> None:
         solver.parameters.num_workers = self.workers
