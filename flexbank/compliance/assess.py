@@ -216,9 +216,15 @@ class Compliance:
     ) -> list[tuple[dt.datetime, dt.datetime]]:
         """Maximal closed ranges [lo, hi] of whole-minute starts within the gap's
         tolerance that put the whole engagement inside one availability period."""
-        facts, job = self.facts(worker), self.job(gap)
+        job = self.job(gap)
         assert job.gap is not None
         first = job.gap.start
-        ranges = start_ranges(facts.availability, job.start_us, job.length_us, job.tolerance)
         minute = dt.timedelta(microseconds=MINUTE_US)
-        return [(first + lo * minute, first + hi * minute) for lo, hi in ranges]
+        return [
+            (first + lo * minute, first + hi * minute) for lo, hi in self.start_offsets(worker, gap)
+        ]
+
+    def start_offsets(self, worker: Worker | str, gap: Gap | str) -> list[tuple[int, int]]:
+        """:meth:`allowed_starts` as whole minutes after the gap's start."""
+        facts, job = self.facts(worker), self.job(gap)
+        return start_ranges(facts.availability, job.start_us, job.length_us, job.tolerance)

@@ -60,13 +60,41 @@ def phone_order(problem: Problem, candidates: Iterable[Candidate]) -> list[Candi
     ordered: list[Candidate] = []
     for _, group in groupby(keyed, key=lambda item: item[0][0]):
         items = list(group)
-        if len(items) > 1 and any(
-            b[0][1] - a[0][1] <= (a[0][1] + b[0][1]) * 1e-4 + 1e-6 or b[0][1] > 50
-            for a, b in pairwise(items)
-        ):
-            items.sort(key=lambda item: nearness(problem, item[1]))
-        ordered.extend(c for _, c in items)
+        # runs of neighbours too close to tell apart (or too far to trust the
+        # approximation) are ordered exactly; between runs the approximation decides
+        run = items[:1]
+        for a, b in pairwise(items):
+            if b[0][1] - a[0][1] <= (a[0][1] + b[0][1]) * 1e-4 + 1e-6 or b[0][1] > 50:
+                run.append(b)
+                continue
+            ordered.extend(_exactly(problem, run))
+            run = [b]
+        ordered.extend(_exactly(problem, run))
     return ordered
+
+
+def _exactly(
+    problem: Problem, run: list[tuple[tuple[int, float, str], Candidate]]
+) -> list[Candidate]:
+    if len(run) > 1:
+        run = sorted(run, key=lambda item: nearness(problem, item[1]))
+    return [c for _, c in run]
+
+
+def _phone_list(
+    problem: Problem, g: int, taken: Collection[int], *, every: bool = False
+) -> list[Candidate]:
+    """The gap's candidates (``every``: all its eligible workers, past the cap) in
+    :func:`phone_order`, without the ``taken`` workers; the order is worked out once per
+    list and kept with the problem."""
+    source = problem.candidates_for_gap(g, limit=False) if every else problem.by_gap.get(g, [])
+    memo: dict[tuple[int, bool], tuple[int, list[Candidate]]] = problem.__dict__.setdefault(
+        "_phone_lists", {}
+    )
+    known = memo.get((g, every))
+    if known is None or known[0] != len(source):
+        known = memo[(g, every)] = (len(source), phone_order(problem, source))
+    return [c for c in known[1] if c.worker not in taken]
 
 
 def phone_round(
@@ -101,9 +129,7 @@ def phone_round(
         if need <= 0:
             continue
         taken = set(on_gap[g])
-        phone_list = phone_order(
-            problem, (c for c in problem.by_gap.get(g, ()) if c.worker not in taken)
-        )
+        phone_list = _phone_list(problem, g, taken)
         if gap.together:
             pinned_start = kept[(on_gap[g][0], g)] if on_gap[g] else None
             chosen = _common_start(rosters, g, phone_list, need, pinned_start)
@@ -113,14 +139,7 @@ def phone_round(
                 # the optimiser's list was cut short: ring the rest of the eligible
                 # workers too, as a coordinator would, nearest first
                 asked = taken | {c.worker for c in phone_list}
-                rest = phone_order(
-                    problem,
-                    (
-                        c
-                        for c in problem.candidates_for_gap(g, limit=False)
-                        if c.worker not in asked
-                    ),
-                )
+                rest = _phone_list(problem, g, asked, every=True)
                 chosen += _first_free(rosters, g, rest, need - len(chosen))
         for w, start in chosen:
             rosters[w].add(g, start)

@@ -21,7 +21,7 @@ import numpy as np
 
 from flexbank import reasons
 from flexbank.compliance import Compliance
-from flexbank.geo import approx_km, travel_minutes, within_km
+from flexbank.geo import approx_km, travel_minutes
 from flexbank.index import ScenarioIndex
 from flexbank.models import PRIORITIES, Gap, Location, Priority, Scenario, TravelMode, Worker
 from flexbank.timeline import local_date, minutes, night_minutes, week_bounds, week_monday
@@ -473,14 +473,11 @@ class Problem:
         source = self.scenario.gaps[gap_index]
         if gap.length > self.max_engagement:
             return None
-        if not within_km(
-            self.locations[worker.home], self.locations[gap.location], model_worker.max_travel_km
-        ):
-            return None
+        # (the distance check is one of compliance's)
         if self.compliance.first_failure(model_worker, source) is not None:
             return None
-        ranges = self.compliance.allowed_starts(model_worker, source)
-        starts = tuple((self.minute(lo), self.minute(hi)) for lo, hi in ranges)
+        offsets = self.compliance.start_offsets(model_worker, source)
+        starts = tuple((gap.start + lo, gap.start + hi) for lo, hi in offsets)
         if not starts:
             return None
         return Candidate(
