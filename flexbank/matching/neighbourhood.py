@@ -61,9 +61,6 @@ class Search:
     progress: ProgressHook | None = None
     clock: float = 0.0
     guide: Mapping[Pair, float] | None = None
-    #: Covered minutes per priority that the search's workers never go below (see
-    #: :meth:`StagedSolve.floor`); the starting plan must reach them.
-    floors: Mapping[str, int] | None = None
     stats: dict[str, KindStats] = field(default_factory=lambda: {k: KindStats() for k in KINDS})
     history: list[Progress] = field(default_factory=list)
     size: int = START_SIZE
@@ -184,8 +181,6 @@ class Search:
             )
             pin(staged, self.kept, self.fixed_starts)
             staged.hold(self.holds)
-            if self.floors:
-                staged.floor(self.floors, self.workers)
             seconds_here = min(budget.left(), max(2.0, 3.0 * math.sqrt(self.size / START_SIZE)))
             found = staged.run(seconds_here, self.objectives)
             budget.charge(staged.deterministic_time)

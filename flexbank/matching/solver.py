@@ -167,10 +167,11 @@ class Optimiser:
         left = budget.left()
         if left <= 0.5:
             return plan, result
-        if _reaches(self.problem, plan, part, floors):
-            # time to spare: go on with the last stage from the plan
-            return self._stage(part, plan, len(PRIORITIES) - 1, left, budget, result), result
-        return self._raise_to_floors(part, plan, floors, left, budget, result), result
+        whole = stage_weight(self.problem, part.workers, part.gaps) <= MODEL_WEIGHT
+        if whole and not _reaches(self.problem, plan, part, floors):
+            return self._raise_to_floors(part, plan, floors, left, budget, result), result
+        # time to spare: go on with the last stage from the plan
+        return self._stage(part, plan, len(PRIORITIES) - 1, left, budget, result), result
 
     def _stage(
         self,
@@ -185,8 +186,9 @@ class Optimiser:
     ) -> dict[Pair, int]:
         """Priority ``k``'s stage of one part: its model (or neighbourhood search) from
         ``plan`` without the lower priorities, which the phone round then refills. With
-        ``floors``, the stage starts from the part's phone round instead and re-decides
-        every priority from the top, never below the floors."""
+        ``floors`` (a part solved as one model), the stage starts from the part's phone
+        round instead and re-decides every priority from the top, never below the
+        floors."""
         priority = PRIORITIES[k]
         stage_gaps = self._stage_gaps(part, k)
         final = k == len(PRIORITIES) - 1
@@ -229,14 +231,13 @@ class Optimiser:
                 if priority in staged.proof_seconds:
                     result.proof_seconds.setdefault(priority, staged.proof_seconds[priority])
         else:
-            if record:
-                result.searched = True
-                result.proven.setdefault(priority, False)
+            result.searched = True
+            result.proven.setdefault(priority, False)
             search = Search(
                 self.problem,
                 stage_gaps,
                 set(part.workers),
-                (SEARCH_STAGES if record else (*PRIORITIES, "continuity")) if final else objectives,
+                SEARCH_STAGES if final else objectives,
                 holds,
                 self.kept,
                 self.fixed_starts,
@@ -245,7 +246,6 @@ class Optimiser:
                 progress=self.progress,
                 clock=self.clock,
                 guide=self.guide.values.get(priority) if self.guide else None,
-                floors=floors,
             )
             found = search.run(current, stage_seconds)
             budget.charge(search.deterministic_time)
@@ -290,18 +290,21 @@ class Optimiser:
         result: _PartResult,
     ) -> dict[Pair, int]:
         """The part's plan fell below the phone round on some priority (hours of one
-        priority bought with hours of a lower one): solve the part again from the phone
-        round, priority by priority, never below it on any. Where that plan is behind
-        the first one on a priority, that priority and those after it lose their proofs
-        (a proof holds given the higher priorities' hours of the plan it was made for)."""
+        priority bought with hours of a lower one): solve the part again, as one model,
+        from the phone round, priority by priority, never below it on any. That plan is
+        taken unless it covers fewer emergency hours. Where it is behind the first plan
+        on a priority, that priority and those after it lose their proofs (a proof holds
+        given the higher priorities' hours of the plan it was made for)."""
         others = {p: s for p, s in plan.items() if p[0] not in part.workers}
         raised = self._stage(
             part, plan, len(PRIORITIES) - 1, seconds, budget, result, floors=floors
         )
         raised = {**others, **{p: s for p, s in raised.items() if p[0] in part.workers}}
-        if not _reaches(self.problem, raised, part, floors):
-            return plan  # pragma: no cover - the phone round itself reaches the floors
         before, after = levels(self.problem, plan), levels(self.problem, raised)
+        if not _reaches(self.problem, raised, part, floors) or after[0] < before[0]:
+            # emergency hours are never given up for lower priorities' (nor is a plan
+            # that does not reach the floors after all taken)
+            return plan
         behind = False
         for i, priority in enumerate(PRIORITIES):
             if behind:
