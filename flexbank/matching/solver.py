@@ -13,6 +13,9 @@
    (:mod:`neighbourhood`) instead of one model.
 5. The bound per priority is the better of what CP-SAT proved and the linear
    relaxation (:mod:`bound`); the plan says which.
+6. A part solved as one model whose plan ends below the phone round on some priority
+   is solved again from the phone round with its hours as floors (kept unless it
+   covers fewer emergency hours).
 
 Every candidate plan is compared by its exact section 3 key before it is kept, and
 the final plan is re-checked against every hard rule (:mod:`legality`).
