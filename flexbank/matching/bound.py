@@ -10,7 +10,9 @@ assignment ``0 <= x <= 1`` per pair keeps only rules that stay linear and sound:
   cover one moment whatever their start (interval cliques), at most one; a pair whose
   certain time meets a commitment is 0;
 - offered hours (rule 11), visa hours (rule 10) and the 48-hour average (rule 9), per
-  week, counting each pair's fewest minutes in that week (travel left out).
+  week, counting each pair's fewest minutes in that week (travel left out);
+- daily rest and duty span (rule 7): in any ``duty_span + daily_rest`` (24 h) at most
+  ``duty_span`` (13 h) of engagements.
 
 Every relaxed rule only widens the feasible set, so the optimum is an upper bound.
 Solved with GLOP, OR-Tools' simplex; the fractional solution also tells the
@@ -145,6 +147,40 @@ class _Builder:
                 grown = False
                 active.discard(k)
 
+    def duty_span(self, w: int) -> None:
+        """Rule 7 on engagement minutes: in any stretch of ``duty_span + daily_rest``
+        (24 h by default) a worker works at most ``duty_span``. (One duty period in it
+        spans at most that; two or more leave a whole daily rest between them inside
+        it.) One row per stretch starting where a pair can start earliest, over the
+        pairs and commitments wholly inside it; a row that cannot bind is left out."""
+        problem = self.problem
+        span, rest = problem.limits.duty_span, problem.limits.daily_rest
+        length = span + rest
+        fixed = problem.workers[w].fixed
+        items = []  # (earliest start, latest end, pair, minutes)
+        for k in self.by_worker[w]:
+            c = self.pairs[k]
+            minutes = problem.gaps[c.gap].length
+            items.append((c.earliest, c.latest + minutes, k, float(minutes)))
+        items.sort()
+        previous: set[int] = set()
+        for i, (start, _, _, _) in enumerate(items):
+            end = start + length
+            inside = []
+            for s, e, k, minutes in items[i:]:
+                if s >= end:
+                    break
+                if e <= end:
+                    inside.append((k, minutes))
+            busy = sum(f.end - f.start for f in fixed if f.start >= start and f.end <= end)
+            if busy > span:
+                continue  # commitments alone break it (rule 7 exempts such periods)
+            keys = {k for k, _ in inside}
+            if len(keys) < 2 or keys <= previous or sum(m for _, m in inside) <= span - busy:
+                continue
+            previous = keys
+            self._row(span - busy, inside)
+
     def weekly(self, w: int) -> None:
         """Rules 9, 10 and 11 on engagement minutes, per week."""
         problem = self.problem
@@ -165,6 +201,7 @@ class _Builder:
             self._row(slot.offered_minutes, items)
             if slot.visa_limit_minutes is not None and wk not in slot.lifted_weeks:
                 self._row(slot.visa_limit_minutes - fixed_cover[wk], items)
+
         # the 48-hour average: in a window of weeks ending in a week with a pair; a new
         # starter's windows are shortened (version 2), which this bound leaves out
         if slot.wtd_opt_out or getattr(source, "employment_start", None) is not None:
@@ -220,6 +257,7 @@ class LinearBound:
             builder.headcount()
             for w in builder.by_worker:
                 builder.one_place_at_a_time(w)
+                builder.duty_span(w)
                 builder.weekly(w)
             self.cover = {p: builder.cover(p) for p in PRIORITIES}
         self.build_seconds = time.monotonic() - clock
