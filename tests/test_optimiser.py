@@ -142,6 +142,19 @@ def test_relaxation_counts_one_place_at_a_time() -> None:
     assert relaxation(Problem(sc), {}).bounds["urgent"] == 8 * 60
 
 
+def test_relaxation_counts_the_duty_span() -> None:
+    # three 6-hour shifts an hour apart on one day: no overlap, but a duty period spans
+    # at most 13 hours and the next needs 11 hours' rest, so two of them at most (12 h);
+    # the relaxation allows 13 of the 18 hours
+    sc = scenario(
+        [worker("W1")],
+        [gap(f"G{i}", DAY + 6 * HOUR + i * 7 * HOUR, 6 * HOUR) for i in range(3)],
+    )
+    p = Problem(sc)
+    assert relaxation(p, {}).bounds["urgent"] == 13 * 60
+    assert brute_force_best(sc)[1] == 12.0
+
+
 # ------------------------------------------------------------ the phone round
 
 
