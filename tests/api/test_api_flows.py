@@ -30,7 +30,6 @@ def _report(world: World, who: str = "provider") -> dict[str, Any]:
 def _urgent_flow(world: World) -> None:
     http = world.http
     before = _report(world)
-    started = time.monotonic()
     posted = http.post(
         "/gaps",
         json=world.gap_json(),
@@ -49,7 +48,6 @@ def _urgent_flow(world: World) -> None:
     posted_at = dt.datetime.fromisoformat(gap["posted_at"])
     for o in offers:
         assert dt.datetime.fromisoformat(o["offered_at"]) - posted_at < dt.timedelta(seconds=1)
-    assert time.monotonic() - started < 5.0  # the whole post, ranking included
 
     # the worker sees what, where, when and how far
     mine = http.get("/offers", headers=world.headers("worker")).json()
