@@ -53,7 +53,11 @@ class InProcess:
         self, task: Task, jobs: Sequence[Job], on_report: OnReport
     ) -> Iterator[tuple[int, JobResult]]:
         for i, job in enumerate(jobs):
-            yield i, task(job, lambda message, i=i: on_report(i, message))
+
+            def report(message: object, i: int = i) -> None:
+                on_report(i, message)
+
+            yield i, task(job, report)
 
     def close(self) -> None:
         pass
@@ -119,7 +123,7 @@ class RayExecutor:
         try:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL)
-                for message in ray.get(mailbox.take.remote()):
+                for message in ray.get(mailbox.take.remote()):  # type: ignore[attr-defined]
                     on_report(*message)
                 for ref in done:
                     yield pending.pop(ref), ray.get(ref)

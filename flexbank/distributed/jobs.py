@@ -125,7 +125,7 @@ def _in_ids(
 
 
 def _covered(problem: Problem, assignment: dict[tuple[int, int], int]) -> dict[str, float]:
-    covered = dict.fromkeys(PRIORITIES, 0.0)
+    covered: dict[str, float] = dict.fromkeys(PRIORITIES, 0.0)
     for _, g in assignment:
         covered[problem.gaps[g].priority] += problem.gaps[g].length
     return covered

@@ -74,6 +74,8 @@ class _Run:
     bound: dict[str, float] = field(default_factory=dict)
     results: list[JobResult] = field(default_factory=list)
     finished: set[int] = field(default_factory=set)  # job numbers of the phase done
+    phases: list[dict[str, object]] = field(default_factory=list)  # phase, seconds, jobs
+    phase_of: dict[int, str] = field(default_factory=dict)  # id(result) -> its phase
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -100,6 +102,7 @@ class _Run:
                 on_first(number, message)
 
         self.tell(phase, 0, len(jobs))
+        begun = time.monotonic()
         self.finished = set()
         for done, (number, result) in enumerate(
             self.executor.run(self.task, jobs, on_report), start=1
@@ -110,6 +113,11 @@ class _Run:
             self.tell(phase, done, len(jobs))
         found = [r for r in out if r is not None]
         self.results += found
+        for r in found:
+            self.phase_of[id(r)] = phase
+        self.phases.append(
+            {"phase": phase, "seconds": round(time.monotonic() - begun, 3), "jobs": len(jobs)}
+        )
         return found
 
 
@@ -205,11 +213,14 @@ def solve(
         round_jobs = [
             _with_limit(j, run.limit(boundary_limit, len(round_jobs))) for j in round_jobs
         ]
-        extra = bound_jobs if k == 0 else []
-        run.run(f"boundary round {k + 1} of {len(rounds)}", round_jobs + extra, lambda *_: None)
+        with_bounds = bound_jobs if k == 0 else []
+        run.run(
+            f"boundary round {k + 1} of {len(rounds)}", round_jobs + with_bounds, lambda *_: None
+        )
     if not rounds:
         run.run("bounds", bound_jobs, lambda *_: None)
     run.tell("re-check", 0, 1)
+    checking = time.monotonic()
     problem = Problem(scenario)
     assignment = in_minutes(problem, run.holding)
     dropped = recheck(problem, assignment)
@@ -218,6 +229,9 @@ def solve(
     lost = lost_pins(problem, assignment, released)
     if lost:
         raise RuntimeError(f"pins lost by the distributed solve: {', '.join(lost)}")
+    run.phases.append(
+        {"phase": "re-check", "seconds": round(time.monotonic() - checking, 3), "jobs": 0}
+    )
     baseline = dict.fromkeys(PRIORITIES, 0.0)
     for r in region_results:
         assert r.plan is not None
@@ -235,8 +249,11 @@ def solve(
         "parts": len(live),
         "repaired": dropped,
         "boundary_workers": len(parts.boundary),
+        "workers_placed": len(parts.home),
+        "phases": run.phases,
         "subproblems": [
             {
+                "phase": run.phase_of.get(id(r), ""),
                 "name": r.name,
                 "kind": r.kind,
                 "seconds": round(r.seconds, 3),
@@ -258,7 +275,7 @@ def _with_limit(job: Job, seconds: float) -> Job:
 
 def _covered(scenario: Scenario, holding: Holding) -> dict[str, float]:
     gaps = {g.id: g for g in scenario.gaps}
-    covered = dict.fromkeys(PRIORITIES, 0.0)
+    covered: dict[str, float] = dict.fromkeys(PRIORITIES, 0.0)
     for gap_id, _ in holding:
         gap = gaps[gap_id]
         covered[gap.priority] += (gap.end - gap.start).total_seconds() / 3600
