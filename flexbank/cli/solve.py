@@ -157,8 +157,9 @@ def solve(
         str | None,
         typer.Option(
             "--ray",
-            help="solve region by region on Ray: 'auto' starts a local Ray (or joins the "
-            "one running here), an address joins a cluster (needs flexbank[ray])",
+            help="solve region by region on Ray: 'auto' joins the Ray running here or "
+            "starts one, 'local' always starts one, an address joins a cluster "
+            "(needs flexbank[ray])",
             metavar="auto|ADDRESS",
         ),
     ] = None,

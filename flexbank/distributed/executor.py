@@ -12,6 +12,7 @@ Ray is imported only when a :class:`RayExecutor` is made.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -138,11 +139,22 @@ class RayExecutor:
             self._started = False
 
 
+#: Where Ray notes the address of the cluster last started on this machine.
+CURRENT_CLUSTER = "/tmp/ray/ray_current_cluster"
+
+
 def _cluster_running() -> bool:
-    """Whether a Ray cluster is already running on this machine (or RAY_ADDRESS set)."""
+    """Whether a Ray cluster is running on this machine (or RAY_ADDRESS is set): the
+    address Ray noted answers (a cluster that was stopped leaves its note behind)."""
     if os.environ.get("RAY_ADDRESS"):
         return True
-    return os.path.exists("/tmp/ray/ray_current_cluster")
+    try:
+        with open(CURRENT_CLUSTER, encoding="utf-8") as note:
+            host, _, port = note.read().strip().rpartition(":")
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 class _Mailbox:
