@@ -14,7 +14,7 @@ from flexbank.matching.baseline import phone_round
 from flexbank.matching.merge import merged_plan, recheck
 from flexbank.matching.plan import baseline_plan
 from flexbank.matching.problem import Problem
-from flexbank.models import PRIORITIES, Scenario
+from flexbank.models import PRIORITIES, Pin, Scenario
 from flexbank.sample.region import BOROUGH_LON, generate_region
 
 
@@ -160,3 +160,28 @@ def test_the_region_sample_is_bury_then_synthetic_boroughs() -> None:
     west = [w.home.lon for w in week.workers if w.id.startswith("B01")]
     assert min(east) > max(west)
     assert generate_region(3, 30, 90, seed=2) == week
+
+
+@pytest.mark.slow
+def test_pins_are_kept_and_a_worker_pinned_in_two_regions_joins_them() -> None:
+    week = two_borough_week()
+    before = regions.split(week, max_gaps=90)
+    problem = Problem(week)
+    plan = phone_round(problem, {})
+    spread: dict[int, list[tuple[int, int]]] = {}
+    for w, g in plan:
+        spread.setdefault(w, []).append((w, g))
+    w, pairs = next(
+        (w, pairs)
+        for w, pairs in sorted(spread.items())
+        if len({before.region_of_gap(problem.gaps[g].id) for _, g in pairs}) > 1
+    )
+    pins = [Pin(gap_id=problem.gaps[g].id, worker_id=problem.workers[w].id) for _, g in pairs]
+    pinned = week.model_copy(update={"pinned": pins})
+    after = regions.split(pinned, max_gaps=90)
+    assert len({after.region_of_gap(p.gap_id) for p in pins}) == 1
+    assert len(after.regions) < len(before.regions)
+    result = solve(pinned, time_limit=2, workers=1, max_region_gaps=90)
+    assert check_plan(pinned, result) == []
+    held = {(a.gap_id, a.worker_id) for a in result.assignments}
+    assert all((p.gap_id, p.worker_id) in held for p in pins)

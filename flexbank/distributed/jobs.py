@@ -78,6 +78,8 @@ def solve_job(job: Job, report: Report) -> JobResult:
             build_seconds=linear.build_seconds,
             seconds=time.monotonic() - started,
         )
+    if job.current:  # what the workers hold stays a candidate, past the cap too
+        problem.include(in_minutes(problem, job.current))
     pins = sort_pins(problem)
     first = phone_round(problem, pins.kept)
     build_seconds = time.monotonic() - started

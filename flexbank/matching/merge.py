@@ -133,11 +133,13 @@ def merged_plan(
     filled = Counter(g for _, g in assignment)
     reasons = {}
     released: dict[tuple[str, str], Released] = {}
+    pinned = {(p.gap_id, p.worker_id) for p in problem.scenario.pinned}
     for part in parts:
         for entry in part.unfilled:
             reasons[entry.gap_id] = entry.reasons
         for item in part.released:
-            released[(item.gap_id, item.worker_id)] = item
+            if (item.gap_id, item.worker_id) in pinned:  # a part's own holds are not pins
+                released[(item.gap_id, item.worker_id)] = item
     unfilled = [
         Unfilled(
             gap_id=gap.id,
