@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from flexbank.checker import check_plan
 from flexbank.distributed import InProcess, solve
-from flexbank.matching import regions
+from flexbank.matching import boundary, regions
 from flexbank.matching.baseline import phone_round
 from flexbank.matching.merge import merged_plan, recheck
 from flexbank.matching.plan import baseline_plan
@@ -75,7 +75,7 @@ def test_boroughs_far_apart_are_separate_components_with_no_boundary() -> None:
     assert len(parts.regions) == 2
     assert {r.component for r in parts.regions} == {0, 1}
     assert parts.boundary == {}
-    assert regions.seam_rounds(parts) == []
+    assert boundary.seam_rounds(parts) == []
     for region in parts.regions:
         assert len({g.split("-")[0] for g in region.gaps}) == 1
 
@@ -89,8 +89,8 @@ def test_a_neighbourhood_holds_the_free_places_and_what_its_workers_hold() -> No
         problem = Problem(sub)
         for (w, g), start in phone_round(problem, {}).items():
             holding[(problem.gaps[g].id, problem.workers[w].id)] = problem.instant(start)
-    pair = regions.seam_rounds(parts)[0][0]
-    found = regions.neighbourhood(week, parts, pair, holding)
+    pair = boundary.seam_rounds(parts)[0][0]
+    found = boundary.neighbourhood(week, parts, pair, holding)
     assert found is not None
     gaps = {g.id: g for g in week.gaps}
     held = {}

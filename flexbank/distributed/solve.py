@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from flexbank.distributed.executor import Executor, InProcess, Task
 from flexbank.distributed.jobs import FirstPlan, Job, JobResult, solve_job
-from flexbank.matching import regions
+from flexbank.matching import boundary, regions
 from flexbank.matching.merge import Holding, holding_of, in_minutes, lost_pins, merged_plan, recheck
 from flexbank.matching.problem import Problem, hours
 from flexbank.models import PRIORITIES, Plan, Scenario
@@ -156,7 +156,7 @@ def solve(
     default); see the module text. ``task`` runs one job (the tests wrap it)."""
     run = _Run(scenario, executor or InProcess(), time_limit, workers, seed, task, progress)
     parts = regions.split(scenario, max_region_gaps)
-    rounds = regions.seam_rounds(parts)
+    rounds = boundary.seam_rounds(parts)
     region_share = REGION_SHARE if rounds else REGION_SHARE + BOUNDARY_SHARE
     live = [r for r in parts.regions if r.gaps and r.workers]
     jobs = [
@@ -196,7 +196,7 @@ def solve(
     ]
     boundary_limit = BOUNDARY_SHARE / max(len(rounds), 1)
     for k, pairs in enumerate(rounds):
-        found = [regions.neighbourhood(scenario, parts, pair, run.holding) for pair in pairs]
+        found = [boundary.neighbourhood(scenario, parts, pair, run.holding) for pair in pairs]
         round_jobs = [
             Job(
                 "boundary",
