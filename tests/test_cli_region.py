@@ -58,3 +58,16 @@ def test_solve_on_a_local_ray_writes_a_plan_that_check_accepts(tmp_path: Path) -
     plan = load_plan(plan_file, scenario)
     assert check_plan(scenario, plan) == []
     assert (plan.metrics.model_extra or {})["mode"] == "distributed"
+
+
+def test_flexbank_and_the_in_process_solve_never_import_ray() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, flexbank, flexbank.distributed, flexbank.cli;"
+        "from flexbank.distributed import InProcess;"
+        "assert 'ray' not in sys.modules, 'ray imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
