@@ -301,8 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=("region", "scaling"))
     args = parser.parse_args(argv)
-    previous = json.loads(JSON_OUT.read_text()) if JSON_OUT.exists() and args.only else {}
-    results: dict[str, Any] = dict(previous)
+    results: dict[str, Any] = {}
     results["machine"] = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
@@ -311,6 +310,8 @@ def main(argv: list[str] | None = None) -> None:
         results["region"] = region_week(args) | {"command": command.strip()}
     if args.only in (None, "scaling"):
         results["scaling"] = scaling(args) | {"command": command.strip()}
+    if args.only and JSON_OUT.exists():  # keep the other part, as it is now
+        results = json.loads(JSON_OUT.read_text()) | results
     JSON_OUT.write_text(json.dumps(results, indent=1) + "\n")
     MD_OUT.write_text(render(results))
     print(MD_OUT.read_text())
