@@ -185,14 +185,11 @@ def solve(
     region_results = run.run("regions", jobs, on_first)
     if run.first_seconds is None:
         run.first_seconds = run.elapsed()
+    # every region with gaps somebody reaches (home there or not) bounds its gaps
     bound_jobs = [
-        Job(
-            "bound",
-            f"bound of region {r.index + 1}",
-            regions.bound_scenario(scenario, parts, r),
-            0.0,
-        )
-        for r in live
+        Job("bound", f"bound of region {r.index + 1}", sub, 0.0)
+        for r in parts.regions
+        if r.gaps and (sub := regions.bound_scenario(scenario, parts, r)).workers
     ]
     boundary_limit = BOUNDARY_SHARE / max(len(rounds), 1)
     for k, pairs in enumerate(rounds):
