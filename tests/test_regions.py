@@ -143,8 +143,14 @@ def test_the_distributed_plan_passes_the_checker_and_beats_the_region_phone_roun
     covered = tuple(round(getattr(plan.metrics.covered_hours, p), 4) for p in PRIORITIES)
     phone = tuple(round(extra["baseline_covered_hours"][p], 4) for p in PRIORITIES)
     assert covered >= phone
-    whole = baseline_plan(week)  # the phone round of the whole week, for the record
+    # the bound holds for any plan of the whole week, such as its own phone round
+    whole = baseline_plan(week)
     assert check_plan(week, whole) == []
+    bound = plan.metrics.upper_bound_hours
+    assert bound is not None
+    for p in PRIORITIES:
+        assert getattr(whole.metrics.covered_hours, p) <= getattr(bound, p) + 1e-6
+        assert getattr(plan.metrics.covered_hours, p) <= getattr(bound, p) + 1e-6
 
 
 def test_the_region_sample_is_bury_then_synthetic_boroughs() -> None:
