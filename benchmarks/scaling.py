@@ -2,8 +2,9 @@
 
     python -m benchmarks.scaling [--boroughs 10 --workers 5000 --gaps 40000]
                                  [--time-limit 600] [--scale-boroughs 4
-                                 --scale-workers 1000 --scale-gaps 8000
-                                 --scale-time-limit 30] [--only region|scaling]
+                                 --scale-workers 400 --scale-gaps 2400
+                                 --scale-region-gaps 600 --scale-time-limit 10]
+                                 [--only region|scaling]
 
 1. **The region week**: ``--boroughs`` Bury-like boroughs side by side (synthetic
    geography beyond Bury), solved by :func:`flexbank.distributed.solve` on a local Ray
@@ -294,10 +295,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gaps", type=int, default=40000)
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--scale-boroughs", type=int, default=4)
-    parser.add_argument("--scale-workers", type=int, default=1000)
-    parser.add_argument("--scale-gaps", type=int, default=8000)
-    parser.add_argument("--scale-region-gaps", type=int, default=2000)
-    parser.add_argument("--scale-time-limit", type=float, default=30.0)
+    parser.add_argument("--scale-workers", type=int, default=400)
+    parser.add_argument("--scale-gaps", type=int, default=2400)
+    parser.add_argument("--scale-region-gaps", type=int, default=600)
+    parser.add_argument("--scale-time-limit", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=("region", "scaling"))
     args = parser.parse_args(argv)
