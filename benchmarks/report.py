@@ -343,6 +343,9 @@ def render(results: dict[str, Any], plot_name: str | None = "objective.png") -> 
     load = Path(__file__).with_name("load-results.md")
     if load.exists():  # the service's load benchmark (python -m benchmarks.load)
         lines += ["", load.read_text(encoding="utf-8").rstrip()]
+    scaling = Path(__file__).with_name("scaling-results.md")
+    if scaling.exists():  # the distributed solve on Ray (python -m benchmarks.scaling)
+        lines += ["", scaling.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
 
 

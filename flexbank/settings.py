@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     daily_allocation_publish: bool = True
     solver_time_limit: float = 30.0
     solver_workers: int = 2
+    # the daily allocation part by part on Ray (needs flexbank[ray]): "auto" starts a
+    # local Ray (or joins the one running here), else a cluster's address; None: in-process
+    ray_address: str | None = None
+    ray_region_gaps: int = 4000  # gaps per region at most, with ray_address
     run_lease_seconds: float = 60.0  # a run whose heartbeat stops this long is failed
 
     # compliance sweep

@@ -10,6 +10,7 @@ import typer
 
 from flexbank.cli.common import EXIT_BAD_INPUT, err_console, write_json
 from flexbank.sample import ATTRIBUTION, DEFAULT_START, generate
+from flexbank.sample.region import generate_region
 
 _DEFAULT_START = dt.datetime.combine(DEFAULT_START, dt.time())
 
@@ -27,6 +28,14 @@ def sample(
         ),
     ] = _DEFAULT_START,
     days: Annotated[int, typer.Option(min=1, help="days in the horizon")] = 7,
+    boroughs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Bury-like boroughs side by side (synthetic geography beyond Bury); "
+            "the workers and gaps are shared among them",
+        ),
+    ] = 1,
     format_version: Annotated[
         int,
         typer.Option(
@@ -39,12 +48,21 @@ def sample(
 ) -> None:
     """Write a sample scenario on real Bury places (care homes and postcodes).
 
+    With --boroughs N, a region of N Bury-like boroughs side by side on the map (a
+    Greater-Manchester-sized week: --boroughs 10 --workers 5000 --gaps 40000); the
+    boroughs beyond the first are Bury's places moved, a synthetic geography.
+
     Workers, clients and home-care agencies are invented. The places are open data:
     """
     try:
-        scenario = generate(
-            workers, gaps, seed, start=start.date(), days=days, version=format_version
-        )
+        if boroughs > 1:
+            scenario = generate_region(
+                boroughs, workers, gaps, seed, start=start.date(), days=days, version=format_version
+            )
+        else:
+            scenario = generate(
+                workers, gaps, seed, start=start.date(), days=days, version=format_version
+            )
     except ValueError as error:
         err_console.print(f"[bold red]sample[/]: {error}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from error

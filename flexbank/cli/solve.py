@@ -14,6 +14,7 @@ from flexbank.cli.common import console, err_console, read_plan, read_scenario, 
 from flexbank.models import PRIORITIES, Plan, Scenario
 
 if TYPE_CHECKING:  # the optimiser is imported when a command runs, not at start-up
+    from flexbank.distributed import Progress as PartsProgress
     from flexbank.matching.model import Pair
     from flexbank.matching.problem import Problem
     from flexbank.matching.solver import Progress
@@ -121,6 +122,28 @@ class _LiveProgress:
         self.live.update(table)
 
 
+class _PartsProgress:
+    """Shows a distributed solve: sub-problems done, the plan so far and the bound."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+
+    def __call__(self, event: PartsProgress) -> None:
+        table = Table(title=f"Solving part by part: {event.phase}")
+        for column in ("subproblems done", "priority", "covered h", "bound h", "s"):
+            table.add_column(column)
+        for k, p in enumerate(PRIORITIES):
+            bound = event.bound.get(p)
+            table.add_row(
+                f"{event.done}/{event.total}" if k == 0 else "",
+                p,
+                f"{event.covered.get(p, 0.0):.1f}",
+                "" if bound is None else f"{bound:.1f}",
+                f"{event.elapsed:.1f}" if k == 0 else "",
+            )
+        self.live.update(table)
+
+
 def solve(
     scenario_file: Annotated[Path, typer.Argument(help="scenario JSON", metavar="SCENARIO")],
     output: Annotated[
@@ -130,21 +153,51 @@ def solve(
     workers: Annotated[int, typer.Option(help="solver threads (1 = deterministic)")] = 2,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     quiet: Annotated[bool, typer.Option(help="no live progress")] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            help="solve region by region on Ray: 'auto' joins the Ray running here or "
+            "starts one, 'local' always starts one, an address joins a cluster "
+            "(needs flexbank[ray])",
+            metavar="auto|ADDRESS",
+        ),
+    ] = None,
+    region_gaps: Annotated[
+        int, typer.Option(min=1, help="with --ray: gaps per region at most")
+    ] = 4000,
 ) -> None:
     """Plan the scenario: fill the most emergency, urgent, then routine hours legally."""
     scenario = read_scenario(scenario_file)
-    plan = run_and_show(scenario, time_limit=time_limit, workers=workers, seed=seed, quiet=quiet)
+    plan = run_and_show(
+        scenario,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        quiet=quiet,
+        ray=ray,
+        region_gaps=region_gaps,
+    )
     if output is not None:
         write_json(plan.model_dump(mode="json"), output)
         console.print(f"plan written to [bold]{output}[/]")
 
 
 def run_and_show(
-    scenario: Scenario, *, time_limit: float, workers: int, seed: int, quiet: bool
+    scenario: Scenario,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    quiet: bool,
+    ray: str | None = None,
+    region_gaps: int = 4000,
 ) -> Plan:
     from flexbank.matching.plan import solve as solve_scenario
 
-    if quiet or not console.is_terminal:
+    if ray is not None:
+        plan = _solve_on_ray(scenario, ray, time_limit, workers, seed, quiet, region_gaps)
+    elif quiet or not console.is_terminal:
         plan = solve_scenario(scenario, time_limit=time_limit, workers=workers, seed=seed)
     else:
         with Live(console=err_console, refresh_per_second=4, transient=True) as live:
@@ -156,6 +209,12 @@ def run_and_show(
                 progress=_LiveProgress(live),
             )
     console.print(summary_table(plan))
+    parts = (plan.metrics.model_extra or {}).get("subproblems")
+    if parts:
+        console.print(
+            f"{len(parts)} subproblems; the longest took {max(p['seconds'] for p in parts):.1f} s, "
+            f"all together {sum(p['seconds'] for p in parts):.1f} s"
+        )
     if plan.unfilled:
         console.print(unfilled_table(plan, scenario))
     if plan.released:
@@ -164,6 +223,46 @@ def run_and_show(
             + ", ".join(f"{r.gap_id}/{r.worker_id} ({', '.join(r.codes)})" for r in plan.released)
         )
     return plan
+
+
+def _solve_on_ray(
+    scenario: Scenario,
+    address: str,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    quiet: bool,
+    region_gaps: int,
+) -> Plan:
+    from flexbank.distributed import RayExecutor, solve
+
+    try:
+        executor = RayExecutor(address)
+    except (RuntimeError, ConnectionError) as error:
+        err_console.print(f"[bold red]solve[/]: {error}", highlight=False)
+        raise typer.Exit(2) from error
+    try:
+        if quiet or not console.is_terminal:
+            return solve(
+                scenario,
+                executor=executor,
+                time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                max_region_gaps=region_gaps,
+            )
+        with Live(console=err_console, refresh_per_second=4, transient=True) as live:
+            return solve(
+                scenario,
+                executor=executor,
+                time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                max_region_gaps=region_gaps,
+                progress=_PartsProgress(live),
+            )
+    finally:
+        executor.close()
 
 
 def assignment_of(problem: Problem, plan: Plan) -> dict[Pair, int]:

@@ -17,7 +17,7 @@ import logging
 import secrets
 import threading
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import or_, select, update
 
@@ -170,13 +170,17 @@ def execute(
     try:
         with Heartbeat(ctx, run_id, attempt):
             scenario, _current = scenario_for(ctx, run, now)
-            plan = matching.solve(
-                scenario,
-                time_limit=time_limit if time_limit is not None else ctx.settings.solver_time_limit,
-                workers=ctx.settings.solver_workers,
-                seed=0,
-                progress=progress,
-            )
+            limit = time_limit if time_limit is not None else ctx.settings.solver_time_limit
+            if ctx.settings.ray_address:
+                plan = _solve_on_ray(ctx, scenario, limit, progress)
+            else:
+                plan = matching.solve(
+                    scenario,
+                    time_limit=limit,
+                    workers=ctx.settings.solver_workers,
+                    seed=0,
+                    progress=progress,
+                )
         metrics: dict[str, Any] = plan.metrics.model_dump(mode="json")
         metrics.update(
             gaps=len(scenario.gaps),
@@ -213,6 +217,30 @@ def execute(
         if not isinstance(e, Exception):
             raise
         return out
+
+
+def _solve_on_ray(
+    ctx: Ctx, scenario: Scenario, time_limit: float, progress: ProgressHook | None
+) -> Plan:
+    """The plan solved region by region on Ray (``FLEXBANK_RAY_ADDRESS``); progress
+    reports the parts done (:class:`flexbank.distributed.Progress`)."""
+    from flexbank import distributed
+
+    address = ctx.settings.ray_address
+    assert address
+    executor = distributed.RayExecutor(address)
+    try:
+        return distributed.solve(
+            scenario,
+            executor=executor,
+            time_limit=time_limit,
+            workers=ctx.settings.solver_workers,
+            seed=0,
+            progress=cast("distributed.ProgressHook | None", progress),
+            max_region_gaps=ctx.settings.ray_region_gaps,
+        )
+    finally:
+        executor.close()
 
 
 def _record_failure(ctx: Ctx, run_id: int, attempt: int, e: BaseException) -> RunOut:

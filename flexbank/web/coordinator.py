@@ -32,6 +32,7 @@ from flexbank.web.control_room import gap_rows
 from flexbank.web.lists import matches, paginate
 from flexbank.web.plain import run_name, sentence, word
 from flexbank.web.records import register_of
+from flexbank.web.run_progress import is_parts, parts_rows
 from flexbank.web.week_checks import WeekCheck, week_checks
 
 DASHBOARD_DAYS = 7
@@ -435,6 +436,9 @@ def register(router: APIRouter, web: Web) -> None:
 
         def work(job: Job) -> RunOut:
             def hook(progress: Any) -> None:
+                if is_parts(progress):  # solved part by part (FLEXBANK_RAY_ADDRESS)
+                    job.events[:] = parts_rows(progress)
+                    return
                 # hours of a priority over the whole week: the stages of whole models and
                 # the final check against the bound (a neighbourhood's figures are its own)
                 whole = progress.phase.endswith(" hours") or progress.phase == "bound"

@@ -1,0 +1,322 @@
+"""The distributed solve on a local Ray: a region-sized week, and how it scales.
+
+    python -m benchmarks.scaling [--boroughs 10 --workers 5000 --gaps 40000]
+                                 [--time-limit 600] [--scale-boroughs 4
+                                 --scale-workers 400 --scale-gaps 2400
+                                 --scale-region-gaps 600 --scale-time-limit 10]
+                                 [--only region|scaling]
+
+1. **The region week**: ``--boroughs`` Bury-like boroughs side by side (synthetic
+   geography beyond Bury), solved by :func:`flexbank.distributed.solve` on a local Ray
+   with 2 CPUs, wall-clock mode (2 CP-SAT threads per part) in ``--time-limit`` s:
+   when the first valid plan of the whole week was at the driver, hours per priority
+   against the phone round of the *whole* week (computed in a Ray worker, not the
+   driver) and against the bound (the regions' linear relaxations, each with every
+   worker who reaches the region, added up), the independent checker's verdict, and
+   the driver's peak memory (``ru_maxrss`` of this process, which also generated the
+   week; the parts are built in Ray's worker processes).
+2. **Scaling**: a smaller region week in deterministic mode (``workers=1``: the same
+   plan whatever runs it) on a local Ray with 1 and then 2 CPUs, one CPU per task: the
+   time to that same plan (so to the same quality), and per phase the largest part's
+   time (the critical path) against the sum of all parts; from them, the projection
+   for N CPUs (see :func:`projection`).
+
+Writes ``benchmarks/scaling-results.json`` and ``benchmarks/scaling-results.md``
+(included in ``results.md`` by :mod:`benchmarks.report`). The machine is shared: the
+times are noisy, so the table gives ratios too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from flexbank.models import PRIORITIES, Scenario
+
+HERE = Path(__file__).parent
+JSON_OUT = HERE / "scaling-results.json"
+MD_OUT = HERE / "scaling-results.md"
+
+
+def _whole_week_phone_round(scenario: Scenario) -> dict[str, float]:
+    """The coordinator's phone round over the whole week at once (the baseline)."""
+    from flexbank.matching.plan import baseline_plan
+
+    plan = baseline_plan(scenario)
+    return {p: float(getattr(plan.metrics.covered_hours, p)) for p in PRIORITIES}
+
+
+def region_week(args: argparse.Namespace) -> dict[str, Any]:
+    import ray
+
+    from flexbank.checker import check_plan
+    from flexbank.distributed import RayExecutor, solve
+    from flexbank.sample.region import generate_region
+
+    clock = time.monotonic()
+    scenario = generate_region(args.boroughs, args.workers, args.gaps, args.seed)
+    generated = time.monotonic() - clock
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        executor = RayExecutor()
+        clock = time.monotonic()
+        plan = solve(scenario, executor=executor, time_limit=args.time_limit, workers=2, seed=0)
+        wall = time.monotonic() - clock
+        peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        clock = time.monotonic()
+        phone = ray.get(ray.remote(_whole_week_phone_round).remote(scenario))
+        phone_seconds = time.monotonic() - clock
+    finally:
+        ray.shutdown()
+    clock = time.monotonic()
+    violations = check_plan(scenario, plan)
+    check_seconds = time.monotonic() - clock
+    extra = plan.metrics.model_extra or {}
+    bound = plan.metrics.upper_bound_hours
+    return {
+        "scenario": scenario.name,
+        "workers": len(scenario.workers),
+        "gaps": len(scenario.gaps),
+        "time_limit": args.time_limit,
+        "generate_seconds": round(generated, 1),
+        "wall_seconds": round(wall, 1),
+        "first_valid_seconds": extra.get("first_feasible_seconds"),
+        "covered": {p: getattr(plan.metrics.covered_hours, p) for p in PRIORITIES},
+        "bound": {p: getattr(bound, p) for p in PRIORITIES} if bound else {},
+        "phone_round": phone,
+        "phone_round_seconds": round(phone_seconds, 1),
+        "region_phone_rounds": extra.get("baseline_covered_hours"),
+        "violations": len(violations),
+        "check_seconds": round(check_seconds, 1),
+        "peak_driver_gb": round(peak_gb, 2),
+        "parts": extra.get("parts"),
+        "boundary_workers": extra.get("boundary_workers"),
+        "workers_placed": extra.get("workers_placed"),
+        "repaired": extra.get("repaired"),
+        "phases": extra.get("phases"),
+        "subproblems": extra.get("subproblems"),
+    }
+
+
+def scaling(args: argparse.Namespace) -> dict[str, Any]:
+    import ray
+
+    from flexbank.checker import check_plan, quality
+    from flexbank.distributed import RayExecutor, solve
+    from flexbank.sample.region import generate_region
+
+    scenario = generate_region(args.scale_boroughs, args.scale_workers, args.scale_gaps, args.seed)
+    runs = []
+    keys = []
+    for cpus in (1, 2):
+        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+        try:
+            executor = RayExecutor(cpus_per_task=1)
+            clock = time.monotonic()
+            plan = solve(
+                scenario,
+                executor=executor,
+                time_limit=args.scale_time_limit,
+                workers=1,
+                seed=0,
+                max_region_gaps=args.scale_region_gaps,
+            )
+            wall = time.monotonic() - clock
+        finally:
+            ray.shutdown()
+        extra = plan.metrics.model_extra or {}
+        keys.append(list(quality(scenario, plan).key()))
+        runs.append(
+            {
+                "cpus": cpus,
+                "wall_seconds": round(wall, 1),
+                "violations": len(check_plan(scenario, plan)),
+                "covered": {p: getattr(plan.metrics.covered_hours, p) for p in PRIORITIES},
+                "phases": extra.get("phases"),
+                "subproblems": extra.get("subproblems"),
+            }
+        )
+    return {
+        "scenario": scenario.name,
+        "workers": len(scenario.workers),
+        "gaps": len(scenario.gaps),
+        "time_limit": args.scale_time_limit,
+        "region_gaps": args.scale_region_gaps,
+        "same_plan_quality": keys[0] == keys[1],
+        "runs": runs,
+    }
+
+
+def phase_costs(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per phase of a run: its wall time, the sum of its parts' times and the largest."""
+    out = []
+    for phase in run["phases"]:
+        parts = [s["seconds"] for s in run["subproblems"] if s["phase"] == phase["phase"]]
+        out.append(
+            {
+                "phase": phase["phase"],
+                "wall": phase["seconds"],
+                "sum": sum(parts),
+                "largest": max(parts, default=0.0),
+                "jobs": len(parts),
+            }
+        )
+    return out
+
+
+def projection(run: dict[str, Any], cpus: int) -> float:
+    """Seconds on ``cpus`` CPUs: per phase (they run one after another), the larger of
+    its largest part and the sum of its parts shared over the CPUs, plus the driver's
+    own time (the phases' wall time not spent in parts: splitting, merging, the
+    re-check), as measured on 1 CPU. A lower estimate: it assumes parts pack perfectly
+    and take as long on a cluster node as here."""
+    total = 0.0
+    for phase in phase_costs(run):
+        if phase["jobs"] == 0:
+            total += phase["wall"]
+            continue
+        total += max(phase["largest"], phase["sum"] / cpus)
+    driver = run["wall_seconds"] - sum(p["seconds"] for p in run["phases"])
+    return total + max(driver, 0.0)
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = ["## Region and national scale: the distributed solve on Ray", ""]
+    lines += [
+        f"Machine: {results['machine']}, shared with other agents' work during the run, so",
+        "times are noisy; ratios are given where they mean more.",
+        "",
+    ]
+    region = results.get("region")
+    if region:
+        lines += [
+            f"### {region['workers']:,} workers x {region['gaps']:,} gaps, local Ray (2 CPUs), "
+            f"{region['time_limit']:.0f} s",
+            "",
+            f"`{region['scenario']}`: {region['parts']} regions, {region['boundary_workers']:,} "
+            f"of {region['workers_placed']:,} workers reach another region than their own "
+            f"(boundary workers). Command: `{region['command']}`.",
+            "",
+            "| priority | phone round (whole week) h | distributed h | ratio | bound h | "
+            "gap to bound |",
+            "|---|---|---|---|---|---|",
+        ]
+        for p in PRIORITIES:
+            phone = region["phone_round"][p]
+            got = region["covered"][p]
+            bound = region["bound"].get(p)
+            ratio = f"{got / phone:.3f}" if phone else "–"
+            gap = f"{(bound - got) / bound:.2%}" if bound else "–"
+            lines.append(f"| {p} | {phone:,.1f} | {got:,.1f} | {ratio} | {bound:,.1f} | {gap} |")
+        first = region["first_valid_seconds"]
+        lines += [
+            "",
+            f"- First valid plan of the whole week at the driver: {first:.1f} s "
+            f"(target 60 s: {'met' if first < 60 else 'missed'}); the solve returned after "
+            f"{region['wall_seconds']:.1f} s.",
+            f"- Independent checker: {region['violations']} violations "
+            f"({region['repaired']} assignments dropped by the final re-check).",
+            f"- Peak memory of the driver: {region['peak_driver_gb']:.2f} GB (target 4 GB: "
+            f"{'met' if region['peak_driver_gb'] < 4 else 'missed'}).",
+            f"- The whole-week phone round took {region['phone_round_seconds']:.1f} s in one "
+            "Ray worker; the regions' own phone rounds add up to "
+            + ", ".join(f"{p} {h:,.1f} h" for p, h in region["region_phone_rounds"].items())
+            + ".",
+            "",
+            "| phase | wall s | parts | sum of parts s | largest part s |",
+            "|---|---|---|---|---|",
+        ]
+        for phase in phase_costs(region):
+            lines.append(
+                f"| {phase['phase']} | {phase['wall']:.1f} | {phase['jobs']} | "
+                f"{phase['sum']:.1f} | {phase['largest']:.1f} |"
+            )
+        lines.append("")
+    scale = results.get("scaling")
+    if scale:
+        one, two = scale["runs"]
+        lines += [
+            f"### Scaling: {scale['workers']:,} x {scale['gaps']:,}, deterministic mode",
+            "",
+            f"`{scale['scenario']}`, regions of at most {scale['region_gaps']:,} gaps, "
+            f"{scale['time_limit']:.0f} s of CP-SAT deterministic time shared out by phase, "
+            "one CPU per task. Deterministic mode gives the same plan whatever runs it "
+            f"(same quality on 1 and 2 CPUs: {'yes' if scale['same_plan_quality'] else 'NO'}), "
+            f"so the time is the time to that quality. Command: `{scale['command']}`.",
+            "",
+            "| Ray CPUs | time to the plan s | speed-up | sum of all parts s | "
+            "critical path s | violations |",
+            "|---|---|---|---|---|---|",
+        ]
+        for run in (one, two):
+            costs = phase_costs(run)
+            critical = sum(c["largest"] if c["jobs"] else c["wall"] for c in costs)
+            total = sum(c["sum"] for c in costs)
+            lines.append(
+                f"| {run['cpus']} | {run['wall_seconds']:.1f} | "
+                f"{one['wall_seconds'] / run['wall_seconds']:.2f} | {total:.1f} | "
+                f"{critical:.1f} | {run['violations']} |"
+            )
+        lines += [
+            "",
+            "Critical path: per phase, the largest part (phases run one after another);"
+            " with unlimited CPUs the solve cannot be faster than that plus the driver's own"
+            " work.",
+            "",
+            "| CPUs (e.g. nodes x cores) | projected s | projected speed-up |",
+            "|---|---|---|",
+        ]
+        base = projection(one, 1)
+        for n in (1, 2, 4, 8, 16, 64):
+            t = projection(one, n)
+            lines.append(f"| {n} | {t:.1f} | {base / t:.2f} |")
+        lines += [
+            "",
+            "Projection, from the 1-CPU run: per phase, max(largest part, sum of parts / N),"
+            " added over the phases, plus the driver's time outside the parts (split, merge,"
+            " re-check). It assumes the parts pack perfectly and run as fast on a node as"
+            " here; the measured 2-CPU time above shows how close that is on this machine.",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--boroughs", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=5000)
+    parser.add_argument("--gaps", type=int, default=40000)
+    parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--scale-boroughs", type=int, default=4)
+    parser.add_argument("--scale-workers", type=int, default=400)
+    parser.add_argument("--scale-gaps", type=int, default=2400)
+    parser.add_argument("--scale-region-gaps", type=int, default=600)
+    parser.add_argument("--scale-time-limit", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", choices=("region", "scaling"))
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {}
+    results["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    command = "python -m benchmarks.scaling " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.only in (None, "region"):
+        results["region"] = region_week(args) | {"command": command.strip()}
+    if args.only in (None, "scaling"):
+        results["scaling"] = scaling(args) | {"command": command.strip()}
+    if args.only and JSON_OUT.exists():  # keep the other part, as it is now
+        results = json.loads(JSON_OUT.read_text()) | results
+    JSON_OUT.write_text(json.dumps(results, indent=1) + "\n")
+    MD_OUT.write_text(render(results))
+    print(MD_OUT.read_text())
+
+
+if __name__ == "__main__":
+    main()

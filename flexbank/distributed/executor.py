@@ -1,0 +1,186 @@
+"""Where the parts of a solve run: in this process (the default, no Ray needed) or as
+Ray tasks (``pip install flexbank[ray]``).
+
+Both run a task function over a list of jobs and yield ``(job number, result)`` as the
+results come in, passing on what the tasks report while they run (``on_report``).
+Given the same jobs in deterministic mode they give the same results, so a plan solved
+on a cluster equals the plan solved here.
+
+Ray is imported only when a :class:`RayExecutor` is made.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+from flexbank.distributed.jobs import Job, JobResult, Report
+
+Task = Callable[[Job, Report], JobResult]
+OnReport = Callable[[int, object], None]
+
+#: A Ray task whose worker process dies is run again this many times.
+RETRIES = 3
+#: How often the driver looks for reports while waiting for results (seconds).
+POLL = 0.5
+
+
+class Executor(Protocol):
+    #: the CPUs it has
+    slots: int
+
+    def concurrency(self, jobs: int) -> int:
+        """How many of ``jobs`` jobs given at once run at the same time."""
+        ...
+
+    def run(
+        self, task: Task, jobs: Sequence[Job], on_report: OnReport
+    ) -> Iterator[tuple[int, JobResult]]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """Every job in this process, one after another."""
+
+    slots = 1
+
+    def concurrency(self, jobs: int) -> int:
+        return 1
+
+    def run(
+        self, task: Task, jobs: Sequence[Job], on_report: OnReport
+    ) -> Iterator[tuple[int, JobResult]]:
+        for i, job in enumerate(jobs):
+
+            def report(message: object, i: int = i) -> None:
+                on_report(i, message)
+
+            yield i, task(job, report)
+
+    def close(self) -> None:
+        pass
+
+
+class RayExecutor:
+    """Jobs as Ray tasks on a local Ray (``address="auto"`` starts one when none is
+    running; ``"local"`` always starts one) or a cluster (``"ray://host:10001"`` or a
+    head node's address).
+
+    ``cpus_per_task`` None shares the cluster's CPUs among the jobs of a call, so every
+    region is building and solving at once (Ray's CPUs are logical: the operating
+    system shares the cores); a number reserves that many CPUs for each task.
+    """
+
+    def __init__(
+        self,
+        address: str = "auto",
+        *,
+        num_cpus: int | None = None,
+        cpus_per_task: float | None = None,
+        retries: int = RETRIES,
+    ) -> None:
+        try:
+            import ray
+        except ImportError as error:  # pragma: no cover - depends on the install
+            raise RuntimeError(
+                "Ray is not installed: pip install 'flexbank[ray]' (or run without --ray)"
+            ) from error
+        self._ray = ray
+        self._started = False
+        if not ray.is_initialized():
+            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if address == "local" or (address == "auto" and not _cluster_running()):
+                options["num_cpus"] = num_cpus or os.cpu_count() or 1
+                ray.init(**options)
+            else:
+                ray.init(address=address, **options)
+            self._started = True
+        self.cpus_per_task = cpus_per_task
+        self.retries = retries
+        self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._remote = ray.remote(_run_task)
+        self._mailbox = ray.remote(_Mailbox)
+
+    def concurrency(self, jobs: int) -> int:
+        if self.cpus_per_task is None:
+            return max(jobs, 1)
+        return max(1, min(jobs, int(self.slots / self.cpus_per_task)))
+
+    def run(
+        self, task: Task, jobs: Sequence[Job], on_report: OnReport
+    ) -> Iterator[tuple[int, JobResult]]:
+        ray = self._ray
+        if not jobs:
+            return
+        cpus = self.cpus_per_task
+        if cpus is None:
+            cpus = min(1.0, self.slots / len(jobs))
+        mailbox = self._mailbox.options(num_cpus=0).remote()
+        remote = self._remote.options(num_cpus=cpus, max_retries=self.retries)
+        pending = {remote.remote(task, job, i, mailbox): i for i, job in enumerate(jobs)}
+        try:
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL)
+                for message in ray.get(mailbox.take.remote()):  # type: ignore[attr-defined]
+                    on_report(*message)
+                for ref in done:
+                    yield pending.pop(ref), ray.get(ref)
+        finally:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            ray.kill(mailbox)
+
+    def close(self) -> None:
+        if self._started:
+            self._ray.shutdown()
+            self._started = False
+
+
+#: Where Ray notes the address of the cluster last started on this machine.
+CURRENT_CLUSTER = "/tmp/ray/ray_current_cluster"
+
+
+def _cluster_running() -> bool:
+    """Whether a Ray cluster is running on this machine (or RAY_ADDRESS is set): the
+    address Ray noted answers (a cluster that was stopped leaves its note behind)."""
+    if os.environ.get("RAY_ADDRESS"):
+        return True
+    try:
+        with open(CURRENT_CLUSTER, encoding="utf-8") as note:
+            host, _, port = note.read().strip().rpartition(":")
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+class _Mailbox:
+    """Where running tasks leave their reports for the driver (a Ray actor)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, object]] = []
+
+    def put(self, job: int, message: object) -> None:
+        self.messages.append((job, message))
+
+    def take(self) -> list[tuple[int, object]]:
+        out, self.messages = self.messages, []
+        return out
+
+
+def _run_task(task: Task, job: Job, number: int, mailbox: Any) -> JobResult:
+    """The body of a Ray task: the job, its reports sent to the driver's mailbox."""
+    return task(job, lambda message: mailbox.put.remote(number, message))
+
+
+def executor_for(address: str | None, **options: Any) -> Executor:
+    """In-process for None or ``""``, else a :class:`RayExecutor` for the address."""
+    if not address:
+        return InProcess()
+    return RayExecutor(address, **options)
+
+
+__all__ = ["RETRIES", "Executor", "InProcess", "RayExecutor", "Task", "executor_for"]

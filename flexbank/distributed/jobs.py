@@ -1,0 +1,136 @@
+"""One sub-problem of a distributed solve: built and solved where it runs.
+
+:func:`solve_job` is what a Ray task (or this process) runs: it builds the part's
+:class:`~flexbank.matching.problem.Problem` from its sub-scenario, reports the phone
+round's plan at once (so the driver has a valid plan of the whole week as soon as
+every region has reported), optimises, and returns the part's plan. A boundary job
+also gets what its workers hold now and returns that instead when the optimiser finds
+nothing better for them (rules.md section 3 order). A bound job only solves the
+linear relaxation of its part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from flexbank.matching.baseline import phone_round
+from flexbank.matching.bound import LinearBound
+from flexbank.matching.merge import in_minutes
+from flexbank.matching.plan import EXPLAIN_SECONDS_PER_PAIR, build_plan, sort_pins
+from flexbank.matching.problem import Problem
+from flexbank.matching.solver import optimise, quality_key
+from flexbank.models import PRIORITIES, Plan, Scenario
+
+JobKind = Literal["region", "boundary", "bound"]
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: JobKind
+    name: str
+    scenario: Scenario
+    time_limit: float
+    workers: int = 2
+    seed: int = 0
+    #: a boundary job: (gap id, worker id) -> start, what its workers hold now
+    current: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
+
+
+@dataclass
+class FirstPlan:
+    """Reported by a job as soon as its phone round is done."""
+
+    holding: dict[tuple[str, str], dt.datetime]
+    covered_minutes: dict[str, float]
+
+
+@dataclass
+class JobResult:
+    kind: JobKind
+    name: str
+    plan: Plan | None = None
+    bounds: dict[str, float] = field(default_factory=dict)  # bound jobs: minutes
+    kept_current: bool = False
+    candidates: int = 0
+    build_seconds: float = 0.0
+    seconds: float = 0.0  # the whole job, build included
+
+
+Report = Callable[[object], None]
+
+
+def solve_job(job: Job, report: Report) -> JobResult:
+    """Build, solve and explain one part (see the module text)."""
+    started = time.monotonic()
+    problem = Problem(job.scenario)
+    if job.kind == "bound":
+        linear = LinearBound(problem, {})
+        relaxed = linear.solve(dict.fromkeys(PRIORITIES, 0.0), None)
+        return JobResult(
+            job.kind,
+            job.name,
+            bounds=dict(relaxed.bounds),
+            candidates=len(problem.candidates),
+            build_seconds=linear.build_seconds,
+            seconds=time.monotonic() - started,
+        )
+    if job.current:  # what the workers hold stays a candidate, past the cap too
+        problem.include(in_minutes(problem, job.current))
+    pins = sort_pins(problem)
+    first = phone_round(problem, pins.kept)
+    build_seconds = time.monotonic() - started
+    report(FirstPlan(_in_ids(problem, first), _covered(problem, first)))
+    limit = job.time_limit
+    if job.workers != 1:  # the wall clock: the build and the explanations count too
+        reserve = min(
+            0.2 * job.time_limit,
+            EXPLAIN_SECONDS_PER_PAIR * len(problem.gaps) * len(problem.workers),
+        )
+        limit = max(job.time_limit - (time.monotonic() - started) - reserve, 1.0)
+    outcome = optimise(
+        problem,
+        pins.kept,
+        time_limit=limit,
+        workers=job.workers,
+        seed=job.seed,
+        fixed_starts=pins.fixed_starts,
+    )
+    kept_current = False
+    if job.current:
+        current = in_minutes(problem, job.current)
+        if quality_key(problem, current) > quality_key(problem, outcome.assignment):
+            outcome.assignment = current
+            kept_current = True
+    plan = build_plan(problem, outcome, pins.released, started=started)
+    return JobResult(
+        job.kind,
+        job.name,
+        plan=plan,
+        kept_current=kept_current,
+        candidates=len(problem.candidates),
+        build_seconds=build_seconds,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _in_ids(
+    problem: Problem, assignment: dict[tuple[int, int], int]
+) -> dict[tuple[str, str], dt.datetime]:
+    return {
+        (problem.gaps[g].id, problem.workers[w].id): problem.instant(s)
+        for (w, g), s in assignment.items()
+    }
+
+
+def _covered(problem: Problem, assignment: dict[tuple[int, int], int]) -> dict[str, float]:
+    covered: dict[str, float] = dict.fromkeys(PRIORITIES, 0.0)
+    for _, g in assignment:
+        covered[problem.gaps[g].priority] += problem.gaps[g].length
+    return covered
+
+
+__all__ = ["FirstPlan", "Job", "JobResult", "Report", "solve_job"]
