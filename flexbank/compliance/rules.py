@@ -327,7 +327,7 @@ class Job:
             location=location,
             start_us=micros(gap.start),
             length_us=length,
-            tolerance=gap.start_tolerance_minutes,
+            tolerance=gap.start_tolerance_minutes + gap.lateness_allowed,  # /2.1: late too
             fixed_start_us=None if start is None else micros(start),
             short=gap.kind == "visit" and length < setting.policy.short_visit_minutes * MINUTE_US,
             night=setting.version >= 2 and night_gap(gap, setting),

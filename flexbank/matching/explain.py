@@ -24,7 +24,7 @@ from flexbank.matching.problem import Problem
 
 def section_4_order(problem: Problem) -> tuple[str, ...]:
     """The codes of the problem's format version, in rules.md section 4 order."""
-    return reasons.section_4_order(problem.version)
+    return reasons.section_4_order(problem.version, problem.scenario.minor)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from flexbank.matching.model import Pair
 from flexbank.matching.problem import Problem, hours
 from flexbank.matching.solver import Outcome, ProgressHook, optimise, quality_key
 from flexbank.models import (
-    PLAN_FORMATS,
     PRIORITIES,
     Assignment,
     HoursByPriority,
@@ -117,7 +116,7 @@ def build_plan(
         )
     ]
     return Plan(
-        format=PLAN_FORMATS[problem.version],
+        format=problem.scenario.plan_format,
         scenario=problem.scenario.name,
         status="optimal" if outcome.optimal else "feasible",
         assignments=assignments,
