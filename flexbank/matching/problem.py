@@ -58,6 +58,7 @@ class GapSlot:
     location: int  # index into Problem.locations
     provider_id: str
     client_id: str | None
+    late: int = 0  # /2.1: minutes it may start after latest_start (late_minutes_allowed)
 
     @property
     def together(self) -> bool:
@@ -344,6 +345,7 @@ class Problem:
             location=self.location(self.index.location_of(gap)),
             provider_id=gap.provider_id,
             client_id=gap.client_id,
+            late=gap.lateness_allowed,
         )
 
     def _worker_slot(self, i: int, worker: Worker) -> WorkerSlot:
@@ -612,7 +614,7 @@ class Screen:
         required = self._mask(skills)
         if required > 0:
             ok &= ((self.skills & required) == required) | (self.skills < 0)
-        fits = (self.period_start <= gap.latest_start) & (
+        fits = (self.period_start <= gap.latest_start + gap.late) & (
             np.maximum(self.period_start, gap.start) + gap.length <= self.period_end
         )
         ok &= fits.any(axis=1)
