@@ -53,8 +53,7 @@ def matrix_problems(scenario: Scenario) -> list[Problem]:
                 problems.append(
                     _problem(
                         where,
-                        f"place {place.id!r} has other coordinates in "
-                        f"travel_matrices[{known[2]}]",
+                        f"place {place.id!r} has other coordinates in travel_matrices[{known[2]}]",
                     )
                 )
             points.setdefault(place.id, (place.lat, place.lon, k))
@@ -78,7 +77,9 @@ def matrix_problems(scenario: Scenario) -> list[Problem]:
                             f"{entry}: travel from a place to itself must be 0 or null",
                         )
                     )
-    problems += _place_problems(scenario, {pid: (lat, lon) for pid, (lat, lon, _) in points.items()})
+    problems += _place_problems(
+        scenario, {pid: (lat, lon) for pid, (lat, lon, _) in points.items()}
+    )
     return problems
 
 
@@ -97,9 +98,7 @@ def _locations(scenario: Scenario) -> Iterator[tuple[str, Location]]:
             yield f"$.gaps[{i}].location", gap.location
 
 
-def _place_problems(
-    scenario: Scenario, places: dict[str, tuple[float, float]]
-) -> list[Problem]:
+def _place_problems(scenario: Scenario, places: dict[str, tuple[float, float]]) -> list[Problem]:
     problems = []
     for path, location in _locations(scenario):
         if location.place is None:
@@ -188,10 +187,8 @@ def _cycle_problems(edges: dict[str, list[str]]) -> list[Problem]:
         state[node] = 1
         for nxt in edges.get(node, []):
             if state.get(nxt) == 1:
-                cycle = path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt]
-                found.append(
-                    _problem("$.gaps", f"{' -> '.join(cycle)} is a cycle of dependencies")
-                )
+                cycle = [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
+                found.append(_problem("$.gaps", f"{' -> '.join(cycle)} is a cycle of dependencies"))
             elif nxt not in state:
                 visit(nxt, [*path, nxt])
         state[node] = 2

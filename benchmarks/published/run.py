@@ -80,11 +80,13 @@ def run_one(
     baseline_cpu = time.process_time() - started
     scenario = load_scenario(to_scenario(instance))
     hint = {
-        r.caregiver: [gap_id(v.patient, v.service) for v in r.visits]
-        for r in found.solution.routes
+        r.caregiver: [gap_id(v.patient, v.service) for v in r.visits] for r in found.solution.routes
+    }
+    starts = {
+        gap_id(v.patient, v.service): v.start for r in found.solution.routes for v in r.visits
     }
     wall = time.perf_counter()
-    routing = solve_routes(scenario, seconds=limit, threads=THREADS, hint=hint)
+    routing = solve_routes(scenario, seconds=limit, threads=THREADS, hint=hint, hint_starts=starts)
     wall = time.perf_counter() - wall
     exact = evaluate(instance, solution_from_routes(instance, routing.routes, routing.exact_starts))
     plan = routing.plan
@@ -108,6 +110,8 @@ def run_one(
         "seconds_limit": limit,
         "wall_seconds": round(wall, 2),
         "proven_optimal": routing.proven_optimal,
+        "neighbourhoods": routing.neighbourhoods,
+        "improvements": routing.improvements,
         "model_lower_bound": round(routing.lower_bound, 4),
         "lower_bound": entry.lower_bound,
         "best_known": entry.best_known,
@@ -125,7 +129,7 @@ def reference(row: dict[str, Any]) -> float | None:
 def gap(value: float, ref: float | None) -> str:
     if ref is None or ref == 0:
         return "–"
-    return f"{(value - ref) / ref * 100:+.1f}%"
+    return f"{(value - ref) / ref * 100 + 0.0:+.1f}%".replace("-0.0%", "+0.0%")
 
 
 def _num(value: float | None) -> str:
@@ -240,11 +244,13 @@ def summary(rows: list[dict[str, Any]], family: str) -> str:
     objs = [(r, r["flexbank"]["objective"]) for r in rows]
     if family in MANKOWSKA:
         at_opt = sum(
-            r["lower_bound"] is not None and obj <= r["lower_bound"] + 0.05
-            or r["best_2024"] is not None and obj <= r["best_2024"] + 0.05
+            (r["lower_bound"] is not None and obj <= r["lower_bound"] + 0.05)
+            or (r["best_2024"] is not None and obj <= r["best_2024"] + 0.05)
             for r, obj in objs
         )
-        beats = sum(r["best_known"] is not None and obj < r["best_known"] - 0.005 for r, obj in objs)
+        beats = sum(
+            r["best_known"] is not None and obj < r["best_known"] - 0.005 for r, obj in objs
+        )
         return (
             f"{len(rows)} instances: mean gap to the 2024 best "
             f"{_mean([g for r, o in objs for g in _rel(o, r['best_2024'])])}, to the 2020 "
