@@ -35,10 +35,10 @@ SCENARIO_FORMAT = "flexbank.scenario/1"
 PLAN_FORMAT = "flexbank.plan/1"
 SCENARIO_FORMAT_2 = "flexbank.scenario/2"
 PLAN_FORMAT_2 = "flexbank.plan/2"
-SCENARIO_FORMAT_2_1 = "flexbank.scenario/2.1"
-PLAN_FORMAT_2_1 = "flexbank.plan/2.1"
 ScenarioFormat = Literal["flexbank.scenario/1", "flexbank.scenario/2", "flexbank.scenario/2.1"]
 PlanFormat = Literal["flexbank.plan/1", "flexbank.plan/2", "flexbank.plan/2.1"]
+SCENARIO_FORMAT_2_1: ScenarioFormat = "flexbank.scenario/2.1"
+PLAN_FORMAT_2_1: PlanFormat = "flexbank.plan/2.1"
 SCENARIO_FORMATS: dict[int, ScenarioFormat] = {1: "flexbank.scenario/1", 2: "flexbank.scenario/2"}
 PLAN_FORMATS: dict[int, PlanFormat] = {1: "flexbank.plan/1", 2: "flexbank.plan/2"}
 

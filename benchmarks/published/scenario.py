@@ -34,8 +34,8 @@ ORIGIN = (53.55, -2.35)
 GRID_DEGREES = 0.001
 POLICY: dict[str, Any] = {
     "short_visit_minutes": 0,  # published visits are often 10-20 minutes, by anyone
-    "max_duty_span_hours": 24,
-    "break_after_hours": 24,
+    "max_duty_span_hours": 48,  # Kummer's days run past midnight; no published duty limit
+    "break_after_hours": 48,
     "max_engagement_hours": 24,
 }
 #: Fields of the 2.1 proposal and of version 2, for ``downgrade``.

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flexbank.matching.problem import Problem
 
@@ -65,7 +65,7 @@ def add_dependencies(m: MatchModel) -> None:
     if not found:
         return
     model = m.model
-    pairs: defaultdict[int, list[tuple[int, object, object]]] = defaultdict(list)
+    pairs: defaultdict[int, list[tuple[int, Any, Any]]] = defaultdict(list)
     for (w, g), var in m.x.items():
         pairs[g].append((w, var, m.start[(w, g)]))
     for (w, g), start in m.fixed_assignments.items():
@@ -86,16 +86,16 @@ def add_dependencies(m: MatchModel) -> None:
                 model.add(sum(free_there) >= headcount - fixed_there).only_enforce_if(cond)
             for v, y, other in theirs:
                 both = [lit for lit in (x, y) if lit is not True]
-                apart = start - other  # type: ignore[operator]
+                apart = start - other
                 if isinstance(apart, int):  # both starts are constants
-                    if both and not link.apart_ok(start, other):  # type: ignore[arg-type]
-                        model.add_bool_or([lit.Not() for lit in both])  # type: ignore[attr-defined]
+                    if both and not link.apart_ok(start, other):
+                        model.add_bool_or([lit.Not() for lit in both])
                     continue
                 model.add(apart >= link.min_minutes).only_enforce_if(both)
                 if link.max_minutes is not None:
                     model.add(apart <= link.max_minutes).only_enforce_if(both)
                 if link.other_worker and v == w and both:
-                    model.add_bool_or([lit.Not() for lit in both])  # type: ignore[attr-defined]
+                    model.add_bool_or([lit.Not() for lit in both])
 
 
 def broken(problem: Problem, assignment: Mapping[Pair, int]) -> set[int]:

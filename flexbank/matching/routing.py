@@ -231,14 +231,14 @@ def solve_routes(
         kept += better
         # solved to the end: look wider; out of time: narrower
         size = min(len(problem.gaps), size + GROW) if proven else max(LEAST_SIZE, size - SHRINK)
-    routes = {
+    by_id = {
         problem.workers[w].id: [problem.gaps[g].id for g in gaps]
         for w, gaps in sorted(search.routes.items())
         if gaps
     }
     exact = {problem.gaps[g].id: s / FINE for g, s in search.starts.items()}
     plan = _whole_minute_plan(problem, search.routes, started, threads, seed, optimal)
-    return Routing(plan, exact, routes, optimal, bound, tried, kept)
+    return Routing(plan, exact, by_id, optimal, bound, tried, kept)
 
 
 def _whole_minute_plan(

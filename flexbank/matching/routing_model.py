@@ -19,6 +19,7 @@ import itertools
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -101,7 +102,10 @@ class RoutingModel:
             self.model.add(self.start[g] == start)
             self.model.add(self.visit[(w, g)] == 1)
         self.model.minimize(
-            sum(self.travel_cost) + FINE // u * (sum(self.lateness.values()) + self.max_lateness)
+            cp_model.LinearExpr.sum(self.travel_cost)
+            + FINE
+            // u
+            * (cp_model.LinearExpr.sum(list(self.lateness.values())) + self.max_lateness)
         )
 
     # ------------------------------------------------------------------ pieces
@@ -196,7 +200,7 @@ class RoutingModel:
             for e in gap.after
         ]
 
-    def _when(self, g: int) -> cp_model.LinearExprT | None:
+    def _when(self, g: int) -> Any:
         if g in self.start:
             return self.start[g]
         return self.fixed.get(g)
