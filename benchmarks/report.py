@@ -343,7 +343,15 @@ def render(results: dict[str, Any], plot_name: str | None = "objective.png") -> 
     load = Path(__file__).with_name("load-results.md")
     if load.exists():  # the service's load benchmark (python -m benchmarks.load)
         lines += ["", load.read_text(encoding="utf-8").rstrip()]
+    lines += published_section()
     return "\n".join(lines) + "\n"
+
+
+def published_section() -> list[str]:
+    """The published home-care instances' summary (``make bench-published``), if run."""
+    from benchmarks.published.run import published_summary
+
+    return published_summary()
 
 
 def _observations(results: dict[str, Any]) -> list[str]:

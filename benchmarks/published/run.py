@@ -152,7 +152,9 @@ def _holds(row: dict[str, Any]) -> str:
 
 
 def _mean(values: list[float]) -> str:
-    return f"{sum(values) / len(values):+.1f}%" if values else "–"
+    if not values:
+        return "–"
+    return f"{sum(values) / len(values) + 0.0:+.1f}%".replace("-0.0%", "+0.0%")
 
 
 def _rel(value: float, ref: float | None) -> list[float]:
@@ -256,7 +258,8 @@ def summary(rows: list[dict[str, Any]], family: str) -> str:
             f"{_mean([g for r, o in objs for g in _rel(o, r['best_2024'])])}, to the 2020 "
             f"best known {_mean([g for r, o in objs for g in _rel(o, r['best_known'])])}, to "
             f"the lower bound {_mean([g for r, o in objs for g in _rel(o, r['lower_bound'])])}; "
-            f"{at_opt} at the best known (0.05), {beats} better than the 2020 best known; "
+            f"{at_opt} at the best known (within 0.05), {beats} better than the 2020 best "
+            "known (by more than 0.05); "
             f"hard rules hold in {ok} of {len(rows)}; {_limits_note(rows)}."
         )
     if family == "Kummer":
@@ -321,6 +324,27 @@ def render(rows: Iterable[dict[str, Any]], seconds: float, when: dt.datetime) ->
         patients = f" ({mine[0]['patients']} patients)" if family in MANKOWSKA else ""
         lines += [f"## {TITLES[family]}{patients}", "", summary(mine, family), "", *table, ""]
     return "\n".join(lines)
+
+
+def published_summary(path: Path = HERE / "results.json") -> list[str]:
+    """A section for ``benchmarks/results.md``: one line per family of the last run."""
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    lines = [
+        "",
+        "## Published home-care routing instances (issue 13)",
+        "",
+        f"`make bench-published` (`{COMMAND}`): flexbank's routing mode against the "
+        "published lower bounds and best known solutions; every table in "
+        "[published/results.md](published/results.md).",
+        "",
+    ]
+    for family in FAMILIES:
+        mine = [r for r in rows if r["family"] == family]
+        if mine:
+            lines.append(f"- **{TITLES[family]}**: {summary(mine, family)}")
+    return lines
 
 
 def _order(row: dict[str, Any]) -> tuple[int, int, str]:
