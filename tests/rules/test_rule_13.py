@@ -80,3 +80,18 @@ def test_one_carer_cannot_take_both_halves_of_a_double_service() -> None:
     assert (
         len(found) == 1 and found[0].worker_id == "W1" and "different workers" in found[0].message
     )
+
+
+def test_an_unfilled_dose_is_explained_by_its_dependency() -> None:
+    """The first dose needs a skill nobody has: the second, which anyone could take, is
+    left unfilled with the reason ``dependency`` in plain words."""
+    from flexbank.matching import solve
+
+    first = visit("H1", "2026-12-01 08:00", "2026-12-01 08:30", skills=["peg_feeding"])
+    sc = scenario([first, DOSE], TWO, format=V21)
+    plan = solve(sc, time_limit=5, workers=1)
+    assert plan.format == "flexbank.plan/2.1" and plan.assignments == []
+    second = next(u for u in plan.unfilled if u.gap_id == "G1")
+    (reason,) = second.reasons
+    assert reason.code == "dependency" and reason.workers == 2
+    assert "depends on is not filled" in reason.message and "13" not in reason.message
