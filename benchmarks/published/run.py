@@ -251,7 +251,7 @@ def summary(rows: list[dict[str, Any]], family: str) -> str:
             for r, obj in objs
         )
         beats = sum(
-            r["best_known"] is not None and obj < r["best_known"] - 0.005 for r, obj in objs
+            r["best_known"] is not None and obj < r["best_known"] - 0.05 for r, obj in objs
         )
         return (
             f"{len(rows)} instances: mean gap to the 2024 best "
