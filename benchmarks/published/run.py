@@ -250,9 +250,7 @@ def summary(rows: list[dict[str, Any]], family: str) -> str:
             or (r["best_2024"] is not None and obj <= r["best_2024"] + 0.05)
             for r, obj in objs
         )
-        beats = sum(
-            r["best_known"] is not None and obj < r["best_known"] - 0.05 for r, obj in objs
-        )
+        beats = sum(r["best_known"] is not None and obj < r["best_known"] - 0.05 for r, obj in objs)
         return (
             f"{len(rows)} instances: mean gap to the 2024 best "
             f"{_mean([g for r, o in objs for g in _rel(o, r['best_2024'])])}, to the 2020 "
