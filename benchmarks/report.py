@@ -346,7 +346,15 @@ def render(results: dict[str, Any], plot_name: str | None = "objective.png") -> 
     scaling = Path(__file__).with_name("scaling-results.md")
     if scaling.exists():  # the distributed solve on Ray (python -m benchmarks.scaling)
         lines += ["", scaling.read_text(encoding="utf-8").rstrip()]
+    lines += published_section()
     return "\n".join(lines) + "\n"
+
+
+def published_section() -> list[str]:
+    """The published home-care instances' summary (``make bench-published``), if run."""
+    from benchmarks.published.run import published_summary
+
+    return published_summary()
 
 
 def _observations(results: dict[str, Any]) -> list[str]:

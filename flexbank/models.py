@@ -35,8 +35,10 @@ SCENARIO_FORMAT = "flexbank.scenario/1"
 PLAN_FORMAT = "flexbank.plan/1"
 SCENARIO_FORMAT_2 = "flexbank.scenario/2"
 PLAN_FORMAT_2 = "flexbank.plan/2"
-ScenarioFormat = Literal["flexbank.scenario/1", "flexbank.scenario/2"]
-PlanFormat = Literal["flexbank.plan/1", "flexbank.plan/2"]
+ScenarioFormat = Literal["flexbank.scenario/1", "flexbank.scenario/2", "flexbank.scenario/2.1"]
+PlanFormat = Literal["flexbank.plan/1", "flexbank.plan/2", "flexbank.plan/2.1"]
+SCENARIO_FORMAT_2_1: ScenarioFormat = "flexbank.scenario/2.1"
+PLAN_FORMAT_2_1: PlanFormat = "flexbank.plan/2.1"
 SCENARIO_FORMATS: dict[int, ScenarioFormat] = {1: "flexbank.scenario/1", 2: "flexbank.scenario/2"}
 PLAN_FORMATS: dict[int, PlanFormat] = {1: "flexbank.plan/1", 2: "flexbank.plan/2"}
 
@@ -77,9 +79,14 @@ class Strict(BaseModel):
 V2_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
 
 
+#: The version 2.1 fields of each model (docs/spec/problem-format.md, "Version 2.1"):
+#: unknown fields in a /1 or /2 file, written out only when set (not None, not empty).
+V21_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
 class WithV2Fields(Strict):
-    """A model with optional version 2 fields: written out only when set (a /1 file
-    read and written again stays a /1 file)."""
+    """A model with optional version 2 (or 2.1) fields: written out only when set (a /1
+    file read and written again stays a /1 file)."""
 
     @model_serializer(mode="wrap")
     def _drop_unset_v2(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -87,13 +94,56 @@ class WithV2Fields(Strict):
         for name in V2_FIELDS.get(type(self), ()):
             if data.get(name) is None:
                 data.pop(name, None)
+        for name in V21_FIELDS.get(type(self), ()):
+            if data.get(name) in (None, []):
+                data.pop(name, None)
         return data
 
 
-class Location(Strict):
+class Location(WithV2Fields):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     postcode: str | None = None
+    # /2.1: the id of a travel matrix place this location is
+    place: Id | None = None
+
+
+#: A travel matrix entry: minutes, or None for "no entry" (the estimate is used).
+MatrixEntry = Annotated[float, Field(ge=0, allow_inf_nan=False)] | None
+
+
+class MatrixPlace(Strict):
+    """A row and column of a travel matrix (/2.1)."""
+
+    id: Id
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class TravelMatrix(Strict):
+    """Road travel minutes between places, for some travel modes (/2.1)."""
+
+    source: Id
+    modes: Annotated[list[TravelMode], Field(min_length=1)]
+    places: list[MatrixPlace]
+    minutes: list[list[MatrixEntry]]
+
+
+class Dependency(Strict):
+    """A gap's start depends on another gap's start (/2.1, rule 13)."""
+
+    gap_id: Id
+    min_minutes: int = Field(ge=0)
+    max_minutes: int | None = Field(default=None, ge=0)
+    other_worker: bool = False
+
+    @model_validator(mode="after")
+    def _max_not_below_min(self) -> Dependency:
+        if self.max_minutes is not None and self.max_minutes < self.min_minutes:
+            raise ValueError(
+                f"max_minutes {self.max_minutes} is below min_minutes {self.min_minutes}"
+            )
+        return self
 
 
 class Period(Strict):
@@ -239,6 +289,8 @@ class Worker(WithV2Fields):
     # /2
     night_health_assessment: dt.date | None = None
     employment_start: dt.date | None = None
+    # /2.1
+    max_travel_minutes: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
     @property
     def has_version_2_records(self) -> bool:
@@ -255,7 +307,7 @@ class Worker(WithV2Fields):
         return Worker.model_validate_json(json.dumps(data))
 
 
-class Gap(Period):
+class Gap(Period, WithV2Fields):
     id: Id
     provider_id: Id
     client_id: Id | None = None
@@ -268,6 +320,14 @@ class Gap(Period):
     headcount: int = Field(default=1, ge=1)
     carer_gender: Gender | None = None
     excluded_workers: list[Id] = []
+    # /2.1
+    after: list[Dependency] = []
+    late_minutes_allowed: int | None = Field(default=None, ge=0)
+
+    @property
+    def lateness_allowed(self) -> int:
+        """Minutes it may start after ``start + start_tolerance_minutes`` (/2.1)."""
+        return self.late_minutes_allowed or 0
 
 
 class Pin(Strict):
@@ -281,6 +341,13 @@ V2_FIELDS.update(
         Dbs: ("result", "risk_assessed_on", "last_status_result"),
         Reg19: ("qualifications_verified",),
         Worker: ("night_health_assessment", "employment_start"),
+    }
+)
+V21_FIELDS.update(
+    {
+        Location: ("place",),
+        Worker: ("max_travel_minutes",),
+        Gap: ("after", "late_minutes_allowed"),
     }
 )
 
@@ -305,6 +372,32 @@ def _v2_fields_given(worker: Worker, path: str) -> list[str]:
     return found
 
 
+def _v21_fields_given(scenario: Scenario) -> list[str]:
+    """The paths of the /2.1 fields a scenario gives (for a /1 or /2 file, unknown)."""
+    found = ["travel_matrices"] if "travel_matrices" in scenario.model_fields_set else []
+
+    def given(item: BaseModel, path: str) -> None:
+        for name in V21_FIELDS.get(type(item), ()):
+            if name in item.model_fields_set:
+                found.append(f"{path}.{name}")
+
+    for i, provider in enumerate(scenario.providers):
+        given(provider.location, f"providers[{i}].location")
+    for i, client in enumerate(scenario.clients):
+        given(client.location, f"clients[{i}].location")
+    for i, worker in enumerate(scenario.workers):
+        given(worker, f"workers[{i}]")
+        given(worker.home, f"workers[{i}].home")
+        for j, commitment in enumerate(worker.commitments):
+            if commitment.location is not None:
+                given(commitment.location, f"workers[{i}].commitments[{j}].location")
+    for i, gap in enumerate(scenario.gaps):
+        given(gap, f"gaps[{i}]")
+        if gap.location is not None:
+            given(gap.location, f"gaps[{i}].location")
+    return found
+
+
 class Scenario(Strict):
     format: ScenarioFormat
     name: str
@@ -317,14 +410,40 @@ class Scenario(Strict):
     workers: list[Worker] = []
     gaps: list[Gap] = []
     pinned: list[Pin] = []
+    # /2.1
+    travel_matrices: list[TravelMatrix] = []
 
     @property
     def version(self) -> int:
-        return int(self.format.rsplit("/", 1)[1])
+        """The major version (2 for ``flexbank.scenario/2.1``)."""
+        return int(self.format.rsplit("/", 1)[1].split(".")[0])
+
+    @property
+    def minor(self) -> int:
+        """The minor version (1 for ``flexbank.scenario/2.1``, else 0)."""
+        number = self.format.rsplit("/", 1)[1]
+        return int(number.split(".")[1]) if "." in number else 0
+
+    @property
+    def plan_format(self) -> PlanFormat:
+        """The format of this scenario's plans (``flexbank.plan/2.1`` for a /2.1 file)."""
+        return PLAN_FORMAT_2_1 if self.minor else PLAN_FORMATS[self.version]
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_matrices(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not data.get("travel_matrices"):
+            data.pop("travel_matrices", None)
+        return data
 
     @model_validator(mode="after")
     def _fields_of_its_version(self) -> Scenario:
         problems = []
+        if not self.minor:
+            problems += [
+                f"{path}: unknown field in {self.format} (a flexbank.scenario/2.1 field)"
+                for path in _v21_fields_given(self)
+            ]
         for i, worker in enumerate(self.workers):
             path = f"workers[{i}]"
             if self.version == 1:
@@ -358,6 +477,7 @@ class Assignment(Strict):
 
 #: Reason codes that exist in one version of the plan format only (from the registry).
 _ONLY_IN = {r.code: r.versions[0] for r in reasons.REASONS if len(r.versions) == 1}
+_SINCE_MINOR = {r.code: r.since_minor for r in reasons.REASONS if r.since_minor}
 
 
 class Reason(Strict):
@@ -407,7 +527,13 @@ class Plan(Strict):
 
     @property
     def version(self) -> int:
-        return int(self.format.rsplit("/", 1)[1])
+        """The major version (2 for ``flexbank.plan/2.1``)."""
+        return int(self.format.rsplit("/", 1)[1].split(".")[0])
+
+    @property
+    def minor(self) -> int:
+        number = self.format.rsplit("/", 1)[1]
+        return int(number.split(".")[1]) if "." in number else 0
 
     @model_validator(mode="after")
     def _codes_of_its_version(self) -> Plan:
@@ -415,7 +541,13 @@ class Plan(Strict):
         for i, entry in enumerate(self.unfilled):
             for j, reason in enumerate(entry.reasons):
                 only = _ONLY_IN.get(reason.code)
-                if only is not None and only != self.version:
+                if reason.code in _SINCE_MINOR and self.minor < _SINCE_MINOR[reason.code]:
+                    problems.append(
+                        f"unfilled[{i}].reasons[{j}].code: {reason.code!r} is a "
+                        f"flexbank.plan/2.{_SINCE_MINOR[reason.code]} code, not valid in "
+                        f"{self.format}"
+                    )
+                elif only is not None and only != self.version:
                     problems.append(
                         f"unfilled[{i}].reasons[{j}].code: {reason.code!r} is a "
                         f"flexbank.plan/{only} code, not valid in {self.format}"

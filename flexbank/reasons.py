@@ -26,6 +26,7 @@ class Reason:
     one: str
     detail: str = ""
     compliance: bool = False
+    since_minor: int = 0  # version 2 minor version that introduced it (2.1: 1)
 
     def describe(self, params: Mapping[str, object]) -> str:
         """The ranker's sentence, with the policy's numbers filled in."""
@@ -105,6 +106,12 @@ REASONS: tuple[Reason, ...] = (
            "could not be paired with enough others at one start time",
            "is free, but not enough workers are free at one start time",
            "cannot start at the same time as the other carers on this visit"),
+    Reason("dependency", "13", (2,),
+           "could not be placed: the visit this one depends on is not filled at a time "
+           "that allows it",
+           "is free, but the visit this one depends on is not filled at a time that allows it",
+           "depends on another visit that is not filled at a time that allows it",
+           since_minor=1),
     Reason("outcompeted", "section 3", _BOTH,
            "are eligible and free but placed on a better gap",
            "is eligible and free but placed on a better gap"),
@@ -127,21 +134,26 @@ RULE_NAMES: dict[int, str] = {
     10: "visa_hours",
     11: "offered_hours",
     12: "break",
+    13: "dependency",
 }
 
 
-def section_4_order(version: int) -> tuple[str, ...]:
+def _in(reason: Reason, version: int, minor: int) -> bool:
+    return version in reason.versions and minor >= reason.since_minor
+
+
+def section_4_order(version: int, minor: int = 0) -> tuple[str, ...]:
     """Every code a plan of this format version may carry, in rules.md section 4 order."""
-    return tuple(r.code for r in REASONS if version in r.versions)
+    return tuple(r.code for r in REASONS if _in(r, version, minor))
 
 
-def compliance_codes(version: int) -> tuple[str, ...]:
-    return tuple(r.code for r in REASONS if r.compliance and version in r.versions)
+def compliance_codes(version: int, minor: int = 0) -> tuple[str, ...]:
+    return tuple(r.code for r in REASONS if r.compliance and _in(r, version, minor))
 
 
-def plan_codes(version: int) -> tuple[str, ...]:
+def plan_codes(version: int, minor: int = 0) -> tuple[str, ...]:
     """The codes after the compliance ones (``length`` ... ``outcompeted``)."""
-    return tuple(r.code for r in REASONS if not r.compliance and version in r.versions)
+    return tuple(r.code for r in REASONS if not r.compliance and _in(r, version, minor))
 
 
 #: The roster rules' codes (rules 5, 7-12) as the version 2 names them, in order.

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from flexbank.models import Plan, Scenario
 from flexbank.policy import Policy, version_problems
+from flexbank.validation_21 import problems_21
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def load_scenario(source: str | bytes | Path | dict[str, Any]) -> Scenario:
         scenario = Scenario.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise FormatError(_sorted(_pydantic_problems(exc) + problems), "scenario") from exc
-    problems += _pin_problems(scenario)
+    problems += _pin_problems(scenario) + problems_21(scenario)
     if problems:
         raise FormatError(_sorted(problems), "scenario")
     return scenario
@@ -118,7 +119,7 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
     """The whole-file checks of a scenario whose fields are each well formed."""
     raw = json.loads(scenario.model_dump_json())
     problems = _raw_problems(raw)
-    return _sorted(problems + _pin_problems(scenario))
+    return _sorted(problems + _pin_problems(scenario) + problems_21(scenario))
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -164,7 +165,7 @@ def _raw_problems(raw: dict[str, Any]) -> list[Problem]:
     problems += _horizon_problems(raw)
     problems += _timezone_problems(raw)
     if isinstance(raw.get("policy"), dict):
-        version = 2 if raw.get("format") == "flexbank.scenario/2" else 1
+        version = 2 if raw.get("format") in ("flexbank.scenario/2", "flexbank.scenario/2.1") else 1
         try:
             Policy.model_validate(raw["policy"])
         except ValidationError as exc:

@@ -126,13 +126,17 @@ def test_schemas_name_both_versions() -> None:
     assert set(scenario_schema["properties"]["format"]["enum"]) == {
         "flexbank.scenario/1",
         "flexbank.scenario/2",
+        "flexbank.scenario/2.1",
     }
     worker_schema = scenario_schema["$defs"]["Worker"]["properties"]
     assert "night_health_assessment" in worker_schema and "employment_start" in worker_schema
     assert set(Plan.model_json_schema()["properties"]["format"]["enum"]) == {
         "flexbank.plan/1",
         "flexbank.plan/2",
+        "flexbank.plan/2.1",
     }
+    assert "travel_matrices" in scenario_schema["properties"]
+    assert "after" in scenario_schema["$defs"]["Gap"]["properties"]
 
 
 # -------------------------------------------------------------------- compliance

@@ -1,12 +1,11 @@
-"""Convert a published instance into a flexbank-like scenario (format 2.1 *proposal*), and a
-flexbank plan back into a published solution.
+"""Convert a published instance into a flexbank scenario (format ``flexbank.scenario/2.1``),
+and a flexbank plan (or routing schedule) back into a published solution.
 
-**Not yet loadable by flexbank**: the scenario uses the fields proposed in
-``docs/spec/travel-and-dependencies.md`` (``travel_matrices``, ``place``, ``after``,
-``late_minutes_allowed``), which flexbank's models do not know yet. ``downgrade`` drops
-them, giving a ``flexbank.scenario/1`` that flexbank loads today (without the travel
-matrix, the dependencies and the lateness, so it is *not* the same problem); the tests use
-it to prove that everything else is valid flexbank input.
+The scenario uses the /2.1 fields (``travel_matrices``, ``place``, ``after``,
+``late_minutes_allowed``; docs/spec/problem-format.md, "Version 2.1") and loads with
+:func:`flexbank.validation.load_scenario`. ``downgrade`` drops them, giving a
+``flexbank.scenario/1`` (without the travel matrix, the dependencies and the lateness, so
+it is *not* the same problem); the tests use it to show that the rest is version 1 input.
 
 Mapping (spec section 7): caregivers become workers with every compliance record valid,
 ``skills`` = their services, at home at their depot or departing point; minute 0 of the
@@ -35,8 +34,8 @@ ORIGIN = (53.55, -2.35)
 GRID_DEGREES = 0.001
 POLICY: dict[str, Any] = {
     "short_visit_minutes": 0,  # published visits are often 10-20 minutes, by anyone
-    "max_duty_span_hours": 24,
-    "break_after_hours": 24,
+    "max_duty_span_hours": 48,  # Kummer's days run past midnight; no published duty limit
+    "break_after_hours": 48,
     "max_engagement_hours": 24,
 }
 #: Fields of the 2.1 proposal and of version 2, for ``downgrade``.
@@ -183,7 +182,7 @@ def _gaps(patient: Patient, location: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def to_scenario(instance: Instance) -> dict[str, Any]:
-    """The instance as a format 2.1 scenario dict (not yet loadable by flexbank)."""
+    """The instance as a ``flexbank.scenario/2.1`` dict."""
     places = _places(instance)
     at = {place["id"]: _location(place) for place in places}
     node_place = {node: places[node]["id"] for node in range(len(places))}
@@ -282,4 +281,23 @@ def solution_from_plan(instance: Instance, plan: dict[str, Any]) -> Solution:
         visits[a["worker_id"]].append(Visit(patient, service, start, end))
     return Solution(
         tuple(Route(cid, tuple(sorted(vs, key=lambda v: v.start))) for cid, vs in visits.items())
+    )
+
+
+def solution_from_routes(
+    instance: Instance, routes: dict[str, list[str]], starts: dict[str, float]
+) -> Solution:
+    """Routes (worker id -> gap ids in order) and their starts (minutes after ``DAY``, by
+    gap id), as a published solution."""
+    service_of = {
+        gap_id(p.id, t.service): (p.id, t.service) for p in instance.patients for t in p.tasks
+    }
+    return Solution(
+        tuple(
+            Route(
+                c.id,
+                tuple(Visit(*service_of[g], starts[g]) for g in routes.get(c.id, [])),
+            )
+            for c in instance.caregivers
+        )
     )

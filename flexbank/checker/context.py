@@ -36,7 +36,7 @@ class Context:
         self.index = ScenarioIndex(scenario)
         self.policy = self.index.policy
         self.calendar = Calendar(scenario.timezone)
-        self.travel = Travel(self.policy)
+        self.travel = Travel(self.policy, scenario.travel_matrices)
         self.assignments: list[Assignment] = [
             a
             for a in plan.assignments

@@ -118,9 +118,16 @@ def located_pairs(engagements: list[Engagement]) -> Iterator[tuple[Engagement, E
     yield from pairwise(located)
 
 
-def leg_minutes(travel: Travel, worker: Worker, a: Engagement, b: Engagement) -> int:
+def leg_minutes(travel: Travel, worker: Worker, a: Engagement, b: Engagement) -> float:
+    """Travel minutes from ``a`` to ``b`` (fractional only for a /2.1 matrix entry)."""
     assert a.location is not None and b.location is not None
     return travel.minutes(a.location, b.location, worker.travel_mode)
+
+
+def leg_slack(travel: Travel, worker: Worker, a: Engagement, b: Engagement) -> int:
+    """The checker's slack on that leg: one minute on an estimate, none on a matrix entry."""
+    assert a.location is not None and b.location is not None
+    return travel.slack(a.location, b.location, worker.travel_mode)
 
 
 def working_intervals(
@@ -131,15 +138,17 @@ def working_intervals(
 ) -> list[Interval]:
     """Engagements plus the travel legs inside each duty period (rule 9).
 
-    ``slack_minutes`` shortens every travel leg (never below zero): the checker
-    judges working-time limits with the one-minute travel slack of section 0.
+    ``slack_minutes`` shortens every estimated travel leg (never below zero): the
+    checker judges working-time limits with the one-minute travel slack of section 0. A
+    /2.1 matrix entry is exact: no slack, its seconds rounded to the nearest second.
     """
     intervals: list[Interval] = []
     for period in periods:
         for engagement in period.engagements:
             intervals.append(Interval(engagement.start, engagement.end, engagement.main_job))
         for a, b in located_pairs(period.engagements):
-            minutes = max(0, leg_minutes(travel, worker, a, b) - slack_minutes)
+            slack = min(slack_minutes, leg_slack(travel, worker, a, b))
+            minutes = max(0, leg_minutes(travel, worker, a, b) - slack)
             if minutes:
-                intervals.append(Interval(b.start - minutes * MINUTE, b.start, b.main_job))
+                intervals.append(Interval(b.start - round(minutes * MINUTE), b.start, b.main_job))
     return intervals

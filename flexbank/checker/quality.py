@@ -18,7 +18,7 @@ class Quality:
 
     covered_hours: dict[str, float]  # emergency / urgent / routine
     continuity: int
-    travel_minutes: int
+    travel_minutes: float  # whole minutes unless a /2.1 matrix entry is fractional
     fairness: float  # sum over workers and horizon weeks of squared shortfall (hours^2)
 
     def key(self) -> tuple[float, ...]:
@@ -62,11 +62,11 @@ def continuity_of(ctx: Context, a: Assignment) -> int:
     return 0
 
 
-def travel_minutes(ctx: Context) -> int:
+def travel_minutes(ctx: Context) -> float:
     """For each worker and each duty period holding an assignment (duty periods over
     assignments and commitments, as rule 7): home to the first engagement with a
     location, between consecutive ones with locations, and from the last one home."""
-    total = 0
+    total: float = 0
     for worker_id in ctx.assigned:
         worker = ctx.worker(worker_id)
         for period in ctx.periods(worker_id):
@@ -75,7 +75,7 @@ def travel_minutes(ctx: Context) -> int:
     return total
 
 
-def _period_travel(ctx: Context, worker: Worker, located: list[Engagement]) -> int:
+def _period_travel(ctx: Context, worker: Worker, located: list[Engagement]) -> float:
     places = [worker.home] + [e.location for e in located if e.location] + [worker.home]
     if len(places) == 2:
         return 0  # nothing with a location: no journey

@@ -23,11 +23,13 @@ from collections.abc import Callable
 
 from flexbank.checker.calendar import HOUR, MINUTE, night_seconds, seconds
 from flexbank.checker.context import Context
+from flexbank.checker.dependencies import rule_13_dependency
 from flexbank.checker.engagements import (
     Engagement,
     Interval,
     in_order,
     leg_minutes,
+    leg_slack,
     located_pairs,
     working_intervals,
 )
@@ -138,8 +140,9 @@ def rule_2_headcount(ctx: Context) -> list[Violation]:
 
 
 def rule_3_timing(ctx: Context) -> list[Violation]:
-    """Start in ``[gap.start, gap.start + start_tolerance_minutes]``, end = start plus
-    the gap's length (real elapsed time), both in whole minutes."""
+    """Start in ``[gap.start, gap.start + start_tolerance_minutes]`` (/2.1: plus
+    ``late_minutes_allowed``), end = start plus the gap's length (real elapsed time), both
+    in whole minutes."""
     out = []
     for a in ctx.assignments:
         gap = ctx.index.gaps[a.gap_id]
@@ -149,7 +152,8 @@ def rule_3_timing(ctx: Context) -> list[Violation]:
 
         start, end = seconds(a.start), seconds(a.end)
         earliest = seconds(gap.start)
-        latest = earliest + gap.start_tolerance_minutes * MINUTE
+        late = gap.late_minutes_allowed or 0
+        latest = earliest + (gap.start_tolerance_minutes + late) * MINUTE
         length = seconds(gap.end) - seconds(gap.start)
         if a.start.timestamp() % 60 or a.end.timestamp() % 60:
             report("start and end must be whole minutes")
@@ -269,7 +273,7 @@ def rule_5_overlap(ctx: Context) -> list[Violation]:
                 continue  # commitments only, or an overlap reported above
             needed = leg_minutes(ctx.travel, worker, a, b)
             free = (b.start - a.end) / MINUTE
-            if free < needed - TRAVEL_SLACK_MINUTES:
+            if free < needed - leg_slack(ctx.travel, worker, a, b):
                 out.append(
                     violation(
                         5,
@@ -615,7 +619,8 @@ def rule_12_break(ctx: Context) -> list[Violation]:
                 lead = 0
                 if e.location is not None and previous_located is not None:
                     needed = leg_minutes(ctx.travel, worker, previous_located, e)
-                    lead = max(0, needed - TRAVEL_SLACK_MINUTES) * MINUTE
+                    slack = leg_slack(ctx.travel, worker, previous_located, e)
+                    lead = round(max(0, needed - slack) * MINUTE)
                 if before is not None and e.start - before.end - lead < idle_needed:
                     stretch.append(e)
                 else:
@@ -662,4 +667,5 @@ RULES: tuple[Callable[[Context], list[Violation]], ...] = (
     rule_10_visa_hours,
     rule_11_offered_hours,
     rule_12_break,
+    rule_13_dependency,
 )

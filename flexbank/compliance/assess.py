@@ -8,7 +8,7 @@ dates once, so that a pair check is a handful of comparisons.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flexbank.compliance.rules import (
     CHECK_LABELS,
@@ -25,6 +25,7 @@ from flexbank.compliance.rules import (
 )
 from flexbank.index import ScenarioIndex
 from flexbank.models import Gap, Scenario, Worker
+from flexbank.roads import RoadTimes
 
 _ORDER = {code: i for i, code in enumerate(CODES)}
 
@@ -111,6 +112,8 @@ class Compliance:
         self.index = index if index is not None else ScenarioIndex(scenario)
         self.policy = self.index.policy
         self.setting = Setting.of(self.policy, scenario.timezone, scenario.as_of, scenario.version)
+        if scenario.travel_matrices:  # /2.1: max_travel_minutes reads road times
+            self.setting = replace(self.setting, roads=RoadTimes.of(scenario))
         self._facts: dict[str, WorkerFacts] = {}
         self._jobs: dict[str, Job] = {}
 

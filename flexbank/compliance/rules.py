@@ -18,9 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from flexbank import reasons, timeline
-from flexbank.geo import distance_km, within_km
+from flexbank.geo import distance_km, travel_minutes, within_km
 from flexbank.models import Client, Experience, Gap, Location, Worker
 from flexbank.policy import Policy
+from flexbank.roads import RoadTimes
 
 #: Reason codes in the order of rules.md section 1 (from the one registry; version 2
 #: adds ``night_assessment``, which a version 1 scenario never fails).
@@ -77,6 +78,7 @@ class Setting:
     as_of: dt.datetime
     as_of_date: dt.date
     version: int = 1  # the scenario's format version (rules.md "Changes in version 2")
+    roads: RoadTimes | None = None  # /2.1: the scenario's travel matrices, where it has any
 
     @classmethod
     def of(cls, policy: Policy, tz: str, as_of: dt.datetime, version: int = 1) -> Setting:
@@ -327,7 +329,7 @@ class Job:
             location=location,
             start_us=micros(gap.start),
             length_us=length,
-            tolerance=gap.start_tolerance_minutes,
+            tolerance=gap.start_tolerance_minutes + gap.lateness_allowed,  # /2.1: late too
             fixed_start_us=None if start is None else micros(start),
             short=gap.kind == "visit" and length < setting.policy.short_visit_minutes * MINUTE_US,
             night=setting.version >= 2 and night_gap(gap, setting),
@@ -880,12 +882,33 @@ def _distance_passes(s: Setting, f: WorkerFacts, j: Job) -> bool:
     # path is shorter than the meridian arc between the two latitudes.
     if abs(home.lat - j.location.lat) * _KM_PER_DEGREE_LAT_MIN > limit:
         return False
-    return within_km(home, j.location, limit)
+    if not within_km(home, j.location, limit):
+        return False
+    most = f.worker.max_travel_minutes  # /2.1
+    return most is None or _home_minutes(s, f, j)[0] <= most
+
+
+def _home_minutes(s: Setting, f: WorkerFacts, j: Job) -> tuple[float, str | None]:
+    """/2.1: travel minutes from home to the gap, and the matrix's source where its entry
+    was used (rules.md section 0: the matrix entry, else the estimate)."""
+    assert j.location is not None
+    worker = f.worker
+    if s.roads is not None:
+        road = s.roads.minutes(worker.home, j.location, worker.travel_mode)
+        if road is not None:
+            return road, s.roads.source(worker.travel_mode)
+    return travel_minutes(worker.home, j.location, worker.travel_mode, s.policy), None
 
 
 def _distance_explain(s: Setting, f: WorkerFacts, j: Job) -> str:
     assert j.location is not None
-    km, limit = km_text(distance_km(f.worker.home, j.location), f.worker.max_travel_km)
+    km_value = distance_km(f.worker.home, j.location)
+    most = f.worker.max_travel_minutes
+    if km_value <= f.worker.max_travel_km and most is not None:
+        minutes, source = _home_minutes(s, f, j)
+        how = f"by road from home ({source})" if source else f"from home by {f.worker.travel_mode}"
+        return f"{minutes:g} minutes {how}, more than the {most:g} the worker set"
+    km, limit = km_text(km_value, f.worker.max_travel_km)
     return f"Home is {km} km from the gap; limit {limit} km"
 
 

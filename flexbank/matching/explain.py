@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from flexbank import reasons
 from flexbank.compliance import CODES
+from flexbank.matching.dependencies import blocks
 from flexbank.matching.legality import Roster
 from flexbank.matching.model import Pair
 from flexbank.matching.problem import Problem
@@ -24,7 +25,7 @@ from flexbank.matching.problem import Problem
 
 def section_4_order(problem: Problem) -> tuple[str, ...]:
     """The codes of the problem's format version, in rules.md section 4 order."""
-    return reasons.section_4_order(problem.version)
+    return reasons.section_4_order(problem.version, problem.scenario.minor)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class Explainer:
             return blocking or "overlap"
         if self.problem.gaps[g].together:
             return "double_up"
+        if blocks(self.problem, self.assignment, w, g):
+            return "dependency"
         return "outcompeted"
 
     def worker_reasons(self, g: int) -> list[WorkerReason]:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from flexbank.matching.dependencies import add_dependencies
 from flexbank.matching.problem import Candidate, Problem, WorkerSlot
 from flexbank.models import PRIORITIES
 
@@ -132,6 +133,7 @@ class MatchModel:
             self.working_time(w)
             self.visa_hours(w)
             self.offered_hours(w)
+        add_dependencies(self)  # rule 13 (/2.1): nothing without ``after``
 
     # ------------------------------------------------- rules 1, 3, 4, 6: the pairs
 

@@ -8,12 +8,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flexbank.matching.baseline import phone_round
+from flexbank.matching.dependencies import keep_dependencies
 from flexbank.matching.explain import Explainer
 from flexbank.matching.model import Pair
 from flexbank.matching.problem import Problem, hours
 from flexbank.matching.solver import Outcome, ProgressHook, optimise, quality_key
 from flexbank.models import (
-    PLAN_FORMATS,
     PRIORITIES,
     Assignment,
     HoursByPriority,
@@ -63,7 +63,7 @@ def build_plan(
 ) -> Plan:
     """The plan file of an outcome; ``started`` (a monotonic time) makes
     ``solve_seconds`` the whole time from then, explanations included."""
-    assignment = outcome.assignment
+    assignment = keep_dependencies(problem, outcome.assignment)  # rule 13, the last word
     explainer = Explainer(problem, assignment)
     filled = Counter(g for _, g in assignment)
     unfilled = []
@@ -118,7 +118,7 @@ def build_plan(
         )
     ]
     return Plan(
-        format=PLAN_FORMATS[problem.version],
+        format=problem.scenario.plan_format,
         scenario=problem.scenario.name,
         status="optimal" if outcome.optimal else "feasible",
         assignments=assignments,

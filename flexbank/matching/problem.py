@@ -24,6 +24,7 @@ from flexbank.compliance import Compliance
 from flexbank.geo import approx_km, travel_minutes
 from flexbank.index import ScenarioIndex
 from flexbank.models import PRIORITIES, Gap, Location, Priority, Scenario, TravelMode, Worker
+from flexbank.roads import RoadTimes
 from flexbank.timeline import local_date, minutes, night_minutes, week_bounds, week_monday
 
 #: The optimiser considers at most this many eligible workers per routine gap per
@@ -57,6 +58,7 @@ class GapSlot:
     location: int  # index into Problem.locations
     provider_id: str
     client_id: str | None
+    late: int = 0  # /2.1: minutes it may start after latest_start (late_minutes_allowed)
 
     @property
     def together(self) -> bool:
@@ -189,12 +191,14 @@ class Problem:
         self.policy = self.index.policy
         self.limits = self.index.limits
         self.version = scenario.version
-        self.plan_codes = reasons.plan_codes(self.version)
+        self.plan_codes = reasons.plan_codes(self.version, scenario.minor)
+        #: /2.1 road times (None without a travel matrix: every travel is the estimate)
+        self.roads = RoadTimes.of(scenario)
         self.tz = scenario.timezone
         self.compliance = compliance or Compliance(scenario, self.index)
         self.origin = scenario.horizon.start
         self.locations: list[Location] = []
-        self._location_ids: dict[tuple[float, float], int] = {}
+        self._location_ids: dict[tuple[float, float] | tuple[float, float, str], int] = {}
         self._travel: dict[tuple[str, int, int], int] = {}
         self.first_monday = week_monday(local_date(self.origin, self.tz))
         self.gaps = [self._gap_slot(i, g) for i, g in enumerate(scenario.gaps)]
@@ -212,7 +216,9 @@ class Problem:
         return self.origin + dt.timedelta(minutes=minute)
 
     def location(self, place: Location) -> int:
-        key = (place.lat, place.lon)
+        key: tuple[float, float] | tuple[float, float, str] = (
+            (place.lat, place.lon) if place.place is None else (place.lat, place.lon, place.place)
+        )
         found = self._location_ids.get(key)
         if found is None:
             found = self._location_ids[key] = len(self.locations)
@@ -223,11 +229,26 @@ class Problem:
         """Travel minutes between two location indices (0 when either is unknown)."""
         if a is None or b is None or a == b:
             return 0
+        if self.roads is not None:
+            return self._road_travel(mode, a, b)
         key = (mode, a, b) if a < b else (mode, b, a)
         found = self._travel.get(key)
         if found is None:
             found = travel_minutes(self.locations[a], self.locations[b], mode, self.policy)
             self._travel[key] = found
+        return found
+
+    def _road_travel(self, mode: TravelMode, a: int, b: int) -> int:
+        """/2.1: the matrix entry (rounded up to whole minutes), else the estimate; a
+        matrix need not be symmetric, so each direction is its own entry."""
+        assert self.roads is not None
+        key = (mode, a, b)
+        found = self._travel.get(key)
+        if found is None:
+            road = self.roads.whole_minutes(self.locations[a], self.locations[b], mode)
+            if road is None:
+                road = travel_minutes(self.locations[a], self.locations[b], mode, self.policy)
+            found = self._travel[key] = road
         return found
 
     # ---------------------------------------------------------------------- weeks
@@ -324,6 +345,7 @@ class Problem:
             location=self.location(self.index.location_of(gap)),
             provider_id=gap.provider_id,
             client_id=gap.client_id,
+            late=gap.lateness_allowed,
         )
 
     def _worker_slot(self, i: int, worker: Worker) -> WorkerSlot:
@@ -589,7 +611,7 @@ class Screen:
         required = self._mask(skills)
         if required > 0:
             ok &= ((self.skills & required) == required) | (self.skills < 0)
-        fits = (self.period_start <= gap.latest_start) & (
+        fits = (self.period_start <= gap.latest_start + gap.late) & (
             np.maximum(self.period_start, gap.start) + gap.length <= self.period_end
         )
         ok &= fits.any(axis=1)

@@ -98,7 +98,17 @@ def test_extended_caregivers_keep_homes_shifts_and_incompatibilities() -> None:
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name[:12])
-def test_without_the_proposed_fields_flexbank_loads_it(path: Path) -> None:
+def test_flexbank_loads_the_2_1_scenario_with_its_matrix_and_dependencies(path: Path) -> None:
+    inst = read_instance(path)
+    scenario = load_scenario(to_scenario(inst))
+    assert scenario.format == FORMAT and len(scenario.travel_matrices) == 1
+    assert sum(len(g.after) for g in scenario.gaps) == sum(
+        p.sync is not None for p in inst.patients
+    )
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name[:12])
+def test_without_the_2_1_fields_flexbank_loads_it_as_version_1(path: Path) -> None:
     scenario = load_scenario(downgrade(to_scenario(read_instance(path))))
     inst = read_instance(path)
     assert len(scenario.gaps) == inst.task_count

@@ -134,7 +134,7 @@ class Case:
     def plan(self) -> Plan:
         return load_plan(
             {
-                "format": f"flexbank.plan/{self.scenario.version}",
+                "format": self.scenario.plan_format,
                 "scenario": self.scenario.name,
                 "status": "feasible",
                 "assignments": list(self.assignments),
@@ -192,7 +192,7 @@ def three_ways(case: Case) -> None:
     if verdict is not None:
         assert verdict is case.holds, f"roster rules on {case.name}"
     solved = solve(case.scenario, time_limit=10, workers=1)
-    assert solved.format == f"flexbank.plan/{case.scenario.version}"
+    assert solved.format == case.scenario.plan_format
     broken = check_plan(case.scenario, solved)
     assert broken == [], f"solve() on {case.name} breaks {broken}"
     if case.holds:
