@@ -160,13 +160,13 @@ class _Builder:
         items = []  # (earliest start, latest end, pair, minutes)
         for k in self.by_worker[w]:
             c = self.pairs[k]
-            minutes = problem.gaps[c.gap].length
-            items.append((c.earliest, c.latest + minutes, k, float(minutes)))
+            length_k = problem.gaps[c.gap].length
+            items.append((c.earliest, c.latest + length_k, k, float(length_k)))
         items.sort()
         previous: set[int] = set()
         for i, (start, _, _, _) in enumerate(items):
             end = start + length
-            inside = []
+            inside: list[tuple[int, float]] = []
             for s, e, k, minutes in items[i:]:
                 if s >= end:
                     break
