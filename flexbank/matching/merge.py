@@ -20,12 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from flexbank.matching.legality import Roster
 from flexbank.matching.model import Pair
+from flexbank.matching.plan import plan_assignments
 from flexbank.matching.problem import Problem, hours
 from flexbank.matching.quality import repair
 from flexbank.models import (
-    PLAN_FORMATS,
     PRIORITIES,
-    Assignment,
     HoursByPriority,
     Metrics,
     Plan,
@@ -161,19 +160,9 @@ def merged_plan(
         gaps_filled=sum(1 for g in problem.gaps if filled[g.index] >= g.headcount),
         **dict(extra),
     )
-    assignments = [
-        Assignment(
-            gap_id=problem.gaps[g].id,
-            worker_id=problem.workers[w].id,
-            start=problem.instant(start),
-            end=problem.instant(start + problem.gaps[g].length),
-        )
-        for (w, g), start in sorted(
-            assignment.items(), key=lambda item: (item[1], problem.gaps[item[0][1]].id, item[0][0])
-        )
-    ]
+    assignments = plan_assignments(problem, assignment)
     return Plan(
-        format=PLAN_FORMATS[problem.version],
+        format=problem.scenario.plan_format,
         scenario=problem.scenario.name,
         status="feasible",
         assignments=assignments,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flexbank.matching.baseline import phone_round
@@ -53,6 +54,21 @@ def sort_pins(problem: Problem) -> Pins:
         else:
             kept[(worker.index, gap.index)] = candidate.earliest
     return Pins(kept, fixed, released)
+
+
+def plan_assignments(problem: Problem, assignment: Mapping[Pair, int]) -> list[Assignment]:
+    """The plan's assignments, by start, then gap id, then worker."""
+    return [
+        Assignment(
+            gap_id=problem.gaps[g].id,
+            worker_id=problem.workers[w].id,
+            start=problem.instant(start),
+            end=problem.instant(start + problem.gaps[g].length),
+        )
+        for (w, g), start in sorted(
+            assignment.items(), key=lambda item: (item[1], problem.gaps[item[0][1]].id, item[0][0])
+        )
+    ]
 
 
 def build_plan(
@@ -106,17 +122,7 @@ def build_plan(
         proof_seconds={p: round(t, 3) for p, t in outcome.proof_seconds.items()},
         repaired=outcome.repaired,
     )
-    assignments = [
-        Assignment(
-            gap_id=problem.gaps[g].id,
-            worker_id=problem.workers[w].id,
-            start=problem.instant(start),
-            end=problem.instant(start + problem.gaps[g].length),
-        )
-        for (w, g), start in sorted(
-            assignment.items(), key=lambda item: (item[1], problem.gaps[item[0][1]].id, item[0][0])
-        )
-    ]
+    assignments = plan_assignments(problem, assignment)
     return Plan(
         format=problem.scenario.plan_format,
         scenario=problem.scenario.name,
