@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
@@ -241,26 +242,20 @@ def _solve_on_ray(
     except (RuntimeError, ConnectionError) as error:
         err_console.print(f"[bold red]solve[/]: {error}", highlight=False)
         raise typer.Exit(2) from error
+    run = partial(
+        solve,
+        scenario,
+        executor=executor,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        max_region_gaps=region_gaps,
+    )
     try:
         if quiet or not console.is_terminal:
-            return solve(
-                scenario,
-                executor=executor,
-                time_limit=time_limit,
-                workers=workers,
-                seed=seed,
-                max_region_gaps=region_gaps,
-            )
+            return run()
         with Live(console=err_console, refresh_per_second=4, transient=True) as live:
-            return solve(
-                scenario,
-                executor=executor,
-                time_limit=time_limit,
-                workers=workers,
-                seed=seed,
-                max_region_gaps=region_gaps,
-                progress=_PartsProgress(live),
-            )
+            return run(progress=_PartsProgress(live))
     finally:
         executor.close()
 

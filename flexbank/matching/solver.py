@@ -245,7 +245,7 @@ class Optimiser:
                 self.kept,
                 self.fixed_starts,
                 cpu=self.workers,
-                seed=self.seed + k + (0 if record else 7),
+                seed=self.seed + k,
                 progress=self.progress,
                 clock=self.clock,
                 guide=self.guide.values.get(priority) if self.guide else None,
