@@ -25,7 +25,7 @@ _E2 = _F * (2 - _F)
 #: Trust the approximation up to this distance, with this relative error bound
 #: (four times the largest error measured there).
 _APPROX_MAX_KM = 60.0
-_APPROX_REL_ERROR = 5e-5
+APPROX_REL_ERROR = 5e-5
 
 
 @lru_cache(maxsize=1 << 18)
@@ -56,7 +56,7 @@ def _bounds(a: Location, b: Location) -> tuple[float, float] | None:
     km: float = approx_km(a.lat, a.lon, b.lat, b.lon)
     if km > _APPROX_MAX_KM:
         return None
-    slack = km * _APPROX_REL_ERROR + 1e-9
+    slack = km * APPROX_REL_ERROR + 1e-9
     return km - slack, km + slack
 
 

@@ -294,17 +294,34 @@ def test_no_priority_ends_below_the_phone_round() -> None:
     assert plan.status == "feasible"
 
 
-def test_a_week_solved_by_neighbourhoods_keeps_its_urgent_hours(
+def test_a_week_solved_by_neighbourhoods_is_lifted_to_the_phone_round(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # a week solved by neighbourhoods is not solved again from the phone round: its
-    # emergency and urgent hours stand, and the last stage goes on instead
+    # a week solved by neighbourhoods that bought urgent hours with routine ones is
+    # lifted back by neighbourhoods: routine up to the phone round's hours, urgent
+    # giving up no more than that takes
     monkeypatch.setattr(solver, "MODEL_WEIGHT", 0)
     sc = urgent_hours_bought_with_routine()
     plan = solve(sc, time_limit=5, workers=1, seed=0)
     assert check_plan(sc, plan) == []
-    assert plan.metrics.covered_hours.urgent == 4.0
-    assert (plan.metrics.model_extra or {})["parts_raised_to_phone_round"] == 0
+    covered = plan.metrics.covered_hours
+    assert (covered.urgent, covered.routine) == (2.0, 4.0)
+    assert (plan.metrics.model_extra or {})["parts_raised_to_phone_round"] == 1
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_weeks_solved_by_neighbourhoods_cover_at_least_the_phone_round(seed: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solver, "MODEL_WEIGHT", 40)
+        sc = small(14, 60, seed)
+        plan = solve(sc, time_limit=4, workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    extra = plan.metrics.model_extra or {}
+    assert "neighbourhoods" in extra["mode"]
+    base = extra["baseline_covered_hours"]
+    for p in PRIORITIES:
+        assert getattr(plan.metrics.covered_hours, p) >= base[p] - 1e-9, p
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

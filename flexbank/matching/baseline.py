@@ -16,13 +16,17 @@ from collections.abc import Collection, Iterable, Mapping
 from itertools import groupby, pairwise
 from types import MappingProxyType
 
-from flexbank.geo import approx_km, distance_km
+from flexbank.geo import APPROX_REL_ERROR, approx_km, distance_km
 from flexbank.matching.legality import Roster
 from flexbank.matching.problem import PRIORITY_RANK, Candidate, Problem
 
 Pair = tuple[int, int]  # (worker, gap)
 
 _EMPTY: Mapping[Pair, int] = MappingProxyType({})
+#: Two approximate distances closer than this share of their sum may be in either
+#: order exactly (each is within APPROX_REL_ERROR of its geodesic), so their run is
+#: ordered on the geodesic; further apart, the approximation's order is the exact one.
+TIE = APPROX_REL_ERROR * 1.001
 
 
 class _Rosters(dict[int, Roster]):
@@ -64,7 +68,7 @@ def phone_order(problem: Problem, candidates: Iterable[Candidate]) -> list[Candi
         # approximation) are ordered exactly; between runs the approximation decides
         run = items[:1]
         for a, b in pairwise(items):
-            if b[0][1] - a[0][1] <= (a[0][1] + b[0][1]) * 1e-4 + 1e-6 or b[0][1] > 50:
+            if b[0][1] - a[0][1] <= (a[0][1] + b[0][1]) * TIE + 1e-6 or b[0][1] > 50:
                 run.append(b)
                 continue
             ordered.extend(_exactly(problem, run))

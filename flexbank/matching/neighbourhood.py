@@ -61,6 +61,11 @@ class Search:
     progress: ProgressHook | None = None
     clock: float = 0.0
     guide: Mapping[Pair, float] | None = None
+    #: a lift (:mod:`floors`): covered minutes of ``workers``' plan per priority kept at
+    #: least / at most these, and the order of section 3's criteria that ranks plans
+    floors: Mapping[str, int] = field(default_factory=dict)
+    caps: Mapping[str, int] = field(default_factory=dict)
+    order: tuple[int, ...] | None = None
     stats: dict[str, KindStats] = field(default_factory=lambda: {k: KindStats() for k in KINDS})
     history: list[Progress] = field(default_factory=list)
     size: int = START_SIZE
@@ -145,6 +150,13 @@ class Search:
 
     # ---------------------------------------------------------------------- search
 
+    def _key(self, plan: Mapping[Pair, int], workers: set[int]) -> tuple[float, ...]:
+        """How good the plan is over the neighbourhood's workers (the rest is fixed)."""
+        key = quality_key(self.problem, plan, workers)
+        if self.order is None:
+            return key
+        return tuple(key[i] for i in self.order)
+
     def _pick(self) -> str:
         weights = []
         for kind in KINDS:
@@ -181,6 +193,10 @@ class Search:
             )
             pin(staged, self.kept, self.fixed_starts)
             staged.hold(self.holds)
+            staged.floor(self.floors, self.workers)
+            staged.cap(self.caps, self.workers)
+            if self.order is not None:
+                staged.order = self.order
             seconds_here = min(budget.left(), max(2.0, 3.0 * math.sqrt(self.size / START_SIZE)))
             found = staged.run(seconds_here, self.objectives)
             budget.charge(staged.deterministic_time)
@@ -188,8 +204,8 @@ class Search:
             self.history.extend(staged.history)
             stats = self.stats[kind]
             stats.tries += 1
-            before = quality_key(self.problem, best, workers)
-            after = quality_key(self.problem, found, workers)
+            before = self._key(best, workers)
+            after = self._key(found, workers)
             if after > before:
                 stats.improved += 1
                 stats.gain.append(float(sum(after[:3]) - sum(before[:3])))

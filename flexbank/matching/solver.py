@@ -13,9 +13,10 @@
    (:mod:`neighbourhood`) instead of one model.
 5. The bound per priority is the better of what CP-SAT proved and the linear
    relaxation (:mod:`bound`); the plan says which.
-6. A part solved as one model whose plan ends below the phone round on some priority
-   is solved again from the phone round with its hours as floors (kept unless it
-   covers fewer emergency hours).
+6. A part whose plan ends below the phone round on some priority is lifted back to
+   the phone round's hours (:mod:`floors`): solved again from the phone round with its
+   hours as floors where it is solved as one model, by a neighbourhood search from its
+   plan otherwise (kept unless it covers fewer emergency hours).
 
 Every candidate plan is compared by its exact section 3 key before it is kept, and
 the final plan is re-checked against every hard rule (:mod:`legality`).
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from flexbank.matching.baseline import phone_round
 from flexbank.matching.bound import LinearBound, Relaxation
 from flexbank.matching.decompose import Component, components
+from flexbank.matching.floors import floors_of, forget_proofs, lift_search, part_plan, reaches
 from flexbank.matching.model import Pair
 from flexbank.matching.neighbourhood import Search, pin
 from flexbank.matching.problem import PRIORITY_RANK, Problem
@@ -57,6 +59,9 @@ MODEL_WEIGHT = 1_500_000
 #: priority (then the part is solved again with the phone round's hours as floors);
 #: when it does not, the last stage goes on with it.
 FLOOR_SHARE = 0.2
+#: Share of the time left after the stages that a lift (:mod:`floors`) may take; the
+#: rest goes on with the last stage from the lifted plan.
+LIFT_SHARE = 0.7
 #: Share of a part's time for each priority stage; time a stage does not use passes on.
 PRIORITY_SHARE = {"emergency": 0.25, "urgent": 0.4, "routine": 0.35}
 FINAL_STAGES = ("routine", "continuity", "travel", "unfairness")
@@ -170,9 +175,13 @@ class Optimiser:
         left = budget.left()
         if left <= 0.5:
             return plan, result
-        whole = stage_weight(self.problem, part.workers, part.gaps) <= MODEL_WEIGHT
-        if whole and not _reaches(self.problem, plan, part, floors):
-            return self._raise_to_floors(part, plan, floors, left, budget, result), result
+        if not reaches(self.problem, plan, part, floors):
+            if stage_weight(self.problem, part.workers, part.gaps) <= MODEL_WEIGHT:
+                return self._raise_to_floors(part, plan, floors, left, budget, result), result
+            plan = self._lift(part, plan, floors, left * LIFT_SHARE, budget, result)
+            left = budget.left()
+            if left <= 0.5:
+                return plan, result
         # time to spare: go on with the last stage from the plan
         return self._stage(part, plan, len(PRIORITIES) - 1, left, budget, result), result
 
@@ -275,13 +284,48 @@ class Optimiser:
         return plan
 
     def _floors(self, part: Component) -> dict[str, int]:
-        """The phone round's covered minutes per priority over the part's workers."""
-        covered = levels(self.problem, self._phone_part(part))
-        return {p: covered[i] for i, p in enumerate(PRIORITIES)}
+        return floors_of(self.problem, self.outcome.baseline, part)
 
     def _phone_part(self, part: Component) -> dict[Pair, int]:
         """The phone round's plan, with the part's assignments only from it."""
-        return {p: s for p, s in self.outcome.baseline.items() if p[0] in part.workers}
+        return part_plan(self.outcome.baseline, part)
+
+    def _lift(
+        self,
+        part: Component,
+        plan: dict[Pair, int],
+        floors: Mapping[str, int],
+        seconds: float,
+        budget: Budget,
+        result: _PartResult,
+    ) -> dict[Pair, int]:
+        """A part too large for one model fell below the phone round on a priority:
+        lift it by neighbourhood search (:mod:`floors`); kept only if it reaches every
+        floor."""
+        search = lift_search(
+            self.problem,
+            part,
+            plan,
+            floors,
+            kept=self.kept,
+            fixed_starts=self.fixed_starts,
+            cpu=self.workers,
+            seed=self.seed,
+            guide=self.guide.values.get(PRIORITIES[-1]) if self.guide else None,
+        )
+        if search is None:
+            return plan
+        search.progress, search.clock = self.progress, self.clock
+        lifted = search.run(plan, seconds)
+        budget.charge(search.deterministic_time)
+        self.deterministic_time += search.deterministic_time
+        self.outcome.history.extend(search.history)
+        if not reaches(self.problem, lifted, part, floors):
+            return plan
+        before, after = levels(self.problem, plan), levels(self.problem, lifted)
+        forget_proofs(result.proven, result.bounds, result.proof_seconds, before, after)
+        self.outcome.floored += 1
+        return lifted
 
     def _raise_to_floors(
         self,
@@ -304,18 +348,11 @@ class Optimiser:
         )
         raised = {**others, **{p: s for p, s in raised.items() if p[0] in part.workers}}
         before, after = levels(self.problem, plan), levels(self.problem, raised)
-        if not _reaches(self.problem, raised, part, floors) or after[0] < before[0]:
+        if not reaches(self.problem, raised, part, floors) or after[0] < before[0]:
             # emergency hours are never given up for lower priorities' (nor is a plan
             # that does not reach the floors after all taken)
             return plan
-        behind = False
-        for i, priority in enumerate(PRIORITIES):
-            if behind:
-                result.bounds.pop(priority, None)
-            behind = behind or after[i] < before[i]
-            if behind:
-                result.proven[priority] = False
-                result.proof_seconds.pop(priority, None)
+        forget_proofs(result.proven, result.bounds, result.proof_seconds, before, after)
         self.outcome.floored += 1
         return raised
 
@@ -435,14 +472,6 @@ def _cut_short(problem: Problem, level: int) -> bool:
     """Whether the cap cut short the candidates of a gap of priority ``level`` or above
     (then a proof over the candidates is not one for the whole bank)."""
     return any(PRIORITY_RANK[problem.gaps[g].priority] <= level for g in problem.capped)
-
-
-def _reaches(
-    problem: Problem, plan: Mapping[Pair, int], part: Component, floors: Mapping[str, int]
-) -> bool:
-    """Whether the part's plan covers at least the floors on every priority."""
-    covered = levels(problem, {p: s for p, s in plan.items() if p[0] in part.workers})
-    return all(covered[i] >= floors[p] for i, p in enumerate(PRIORITIES))
 
 
 def _spent(*budgets: Budget) -> Callable[[], bool]:

@@ -119,6 +119,9 @@ class StagedSolve:
         self.first_feasible: float | None = None
         self.incumbent: dict[Pair, int] = dict(self.current)
         self.incumbent_values: list[int] | None = None
+        #: the order in which the criteria (indices into STAGE_NAMES) rank two plans:
+        #: rules.md section 3 unless a lift to the phone round's hours says otherwise
+        self.order: tuple[int, ...] = tuple(range(len(STAGE_NAMES)))
 
     @property
     def size(self) -> int:
@@ -148,18 +151,30 @@ class StagedSolve:
         """Floors on covered minutes of ``workers``' plan, per priority (the phone round's
         levels, so that no priority ends below it): the free part makes up what the
         fixed part of the current plan leaves."""
-        chosen = set(workers)
-        gaps = self.problem.gaps
         for name, least in minimum.items():
             expression = self.terms[name]
-            fixed = sum(
-                gaps[g].length
-                for (w, g) in self.current
-                if w in chosen and (w, g) not in self.mm.x and gaps[g].priority == name
-            )
             if isinstance(expression, int):
                 continue  # nothing free: the fixed part is what it is
-            self.mm.model.add(expression >= least - fixed)
+            self.mm.model.add(expression >= least - self._fixed(name, workers))
+
+    def cap(self, most: Mapping[str, int], workers: Collection[int]) -> None:
+        """Caps on covered minutes of ``workers``' plan, per priority: a lift to the
+        phone round's hours raises a priority up to its floor and no further, so that
+        what a higher priority gives up for it is no more than it takes."""
+        for name, top in most.items():
+            expression = self.terms[name]
+            if not isinstance(expression, int):
+                self.mm.model.add(expression <= top - self._fixed(name, workers))
+
+    def _fixed(self, name: str, workers: Collection[int]) -> int:
+        """Covered minutes of priority ``name`` in the fixed part of ``workers``' plan."""
+        chosen = set(workers)
+        gaps = self.problem.gaps
+        return sum(
+            gaps[g].length
+            for (w, g) in self.current
+            if w in chosen and (w, g) not in self.mm.x and gaps[g].priority == name
+        )
 
     def _params(self, solver: cp_model.CpSolver, seconds: float) -> None:
         solver.parameters.num_workers = self.workers
@@ -312,17 +327,18 @@ class StagedSolve:
             self.bounds[name] = solver.best_objective_bound
         self._record(name, solver.objective_value, solver.best_objective_bound)
         found = self._read(solver)
-        level = STAGE_NAMES.index(name) + 1
+        index = STAGE_NAMES.index(name)
         mine, theirs = levels(self.problem, found), levels(self.problem, self.incumbent)
-        ahead = mine[:level] > theirs[:level]
+        upto = [i for i in self.order[: self.order.index(index) + 1] if i < len(mine)]
+        ahead = [mine[i] for i in upto] > [theirs[i] for i in upto]
         # travel and fairness (levels 5, 6): the stage improved its own level
-        if self.incumbent_values is None or level > 4 or ahead:
+        if self.incumbent_values is None or index >= len(mine) or ahead:
             self._take_incumbent(solver)
         else:
             # the incumbent is at least as good on this level (a tie, or the search
             # ignored the hint) and it is better on the levels still to come: keep it,
             # and hold this level at its value
-            value += theirs[level - 1] - mine[level - 1]
+            value += theirs[index] - mine[index]
             self._hint_incumbent()
         if status == cp_model.OPTIMAL:
             self.proof_seconds[name] = time.monotonic() - self.clock_start

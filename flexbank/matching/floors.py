@@ -1,0 +1,121 @@
+"""The phone round's hours as floors: no priority of a part's plan ends below them.
+
+The optimiser settles the priorities in the order of rules.md section 3, so it may buy
+urgent hours with routine ones and end with fewer routine hours than the phone round.
+The coordinator compares every priority with their phone round, so a part whose plan
+falls short on a priority is lifted back to the phone round's hours:
+
+- a part solved as one model is solved again from the phone round with its hours as
+  floors (:meth:`flexbank.matching.solver.Optimiser` does that with its own stages);
+- a part too large for one model is *lifted* by neighbourhood search from its plan
+  (:func:`lift`): each neighbourhood keeps its emergency minutes, keeps the priorities
+  between at least at the phone round's hours, and raises the short priority up to the
+  phone round's hours and no further (a cap), then gives back as much as it can of the
+  priorities between. Plans are ranked in that order: emergency, the short priority up
+  to its floor, then the rest as in section 3.
+
+A lifted plan is kept only if it reaches every floor; emergency hours are never given
+up for lower priorities' hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from flexbank.matching.decompose import Component
+from flexbank.matching.model import Pair
+from flexbank.matching.neighbourhood import Search
+from flexbank.matching.problem import Problem
+from flexbank.matching.quality import levels
+from flexbank.matching.staged import STAGE_NAMES
+from flexbank.models import PRIORITIES
+
+
+def part_plan(plan: Mapping[Pair, int], part: Component) -> dict[Pair, int]:
+    """The assignments of the part's workers."""
+    return {p: s for p, s in plan.items() if p[0] in part.workers}
+
+
+def floors_of(problem: Problem, phone: Mapping[Pair, int], part: Component) -> dict[str, int]:
+    """The phone round's covered minutes per priority over the part's workers."""
+    covered = levels(problem, part_plan(phone, part))
+    return {p: covered[i] for i, p in enumerate(PRIORITIES)}
+
+
+def short_of(
+    problem: Problem, plan: Mapping[Pair, int], part: Component, floors: Mapping[str, int]
+) -> list[int]:
+    """The priorities (indices) on which the part's plan is below its floor."""
+    covered = levels(problem, part_plan(plan, part))
+    return [i for i, p in enumerate(PRIORITIES) if covered[i] < floors[p]]
+
+
+def reaches(
+    problem: Problem, plan: Mapping[Pair, int], part: Component, floors: Mapping[str, int]
+) -> bool:
+    """Whether the part's plan covers at least the floors on every priority."""
+    return not short_of(problem, plan, part, floors)
+
+
+def lift_search(
+    problem: Problem,
+    part: Component,
+    plan: Mapping[Pair, int],
+    floors: Mapping[str, int],
+    *,
+    kept: Mapping[Pair, int],
+    fixed_starts: set[Pair],
+    cpu: int,
+    seed: int,
+    guide: Mapping[Pair, float] | None = None,
+) -> Search | None:
+    """The neighbourhood search that lifts the part's plan to its floors (see the
+    module text), or None when no lift can help: the plan reaches every floor, or it
+    is short on emergency or urgent hours (those were bought with emergency hours,
+    which are never given back)."""
+    short = short_of(problem, plan, part, floors)
+    if not short or short[0] < 2:
+        return None
+    d = short[0]
+    between = PRIORITIES[1:d]
+    after = PRIORITIES[d + 1 :]
+    objectives = (PRIORITIES[d], *between, *after, "continuity")
+    order = (0, d, *range(1, d), *range(d + 1, len(STAGE_NAMES)))
+    return Search(
+        problem,
+        set(part.gaps),
+        set(part.workers),
+        objectives,
+        (PRIORITIES[0],),
+        kept,
+        fixed_starts,
+        cpu=cpu,
+        seed=seed + 11,
+        guide=guide,
+        floors={p: floors[p] for p in between},
+        caps={PRIORITIES[d]: floors[PRIORITIES[d]]},
+        order=order,
+    )
+
+
+def forget_proofs(
+    proven: dict[str, bool],
+    bounds: dict[str, float],
+    proof_seconds: dict[str, float],
+    before: Collection[int],
+    after: Collection[int],
+) -> None:
+    """A plan behind the first one on a priority loses that priority's proof and those
+    after it (a proof holds given the higher priorities' hours of the plan it was made
+    for); the bounds of the priorities after it go too."""
+    behind = False
+    for i, priority in enumerate(PRIORITIES):
+        if behind:
+            bounds.pop(priority, None)
+        behind = behind or list(after)[i] < list(before)[i]
+        if behind:
+            proven[priority] = False
+            proof_seconds.pop(priority, None)
+
+
+__all__ = ["floors_of", "forget_proofs", "lift_search", "part_plan", "reaches", "short_of"]
