@@ -1,11 +1,11 @@
 """One sub-problem of a distributed solve: built and solved where it runs.
 
 :func:`solve_job` is what a Ray task (or this process) runs: it builds the part's
-:class:`~flexbank.matching.problem.Problem` from its sub-scenario, reports the phone
-round's plan at once (so the driver has a valid plan of the whole week as soon as
-every region has reported), optimises, and returns the part's plan. A boundary job
-also gets what its workers hold now and returns that instead when the optimiser finds
-nothing better for them (rules.md section 3 order). A bound job only solves the
+:class:`~flexbank.matching.problem.Problem` from its sub-scenario, optimises from the
+phone round, and returns the part's plan. A first-plan job stops at the phone round
+(the driver has a valid plan of the whole week once every region's is in). A boundary
+job also gets what its workers hold now and returns that instead when the optimiser
+finds nothing better for them (rules.md section 3 order). A bound job only solves the
 linear relaxation of its part.
 """
 
@@ -25,7 +25,7 @@ from flexbank.matching.problem import Problem
 from flexbank.matching.solver import optimise, quality_key
 from flexbank.models import PRIORITIES, Plan, Scenario
 
-JobKind = Literal["region", "boundary", "bound"]
+JobKind = Literal["first", "emergency", "region", "boundary", "bound"]
 
 
 @dataclass(frozen=True)
@@ -41,19 +41,13 @@ class Job:
 
 
 @dataclass
-class FirstPlan:
-    """Reported by a job as soon as its phone round is done."""
-
-    holding: dict[tuple[str, str], dt.datetime]
-    covered_minutes: dict[str, float]
-
-
-@dataclass
 class JobResult:
     kind: JobKind
     name: str
     plan: Plan | None = None
     bounds: dict[str, float] = field(default_factory=dict)  # bound jobs: minutes
+    #: a first-plan job: its phone round, (gap id, worker id) -> start
+    holding: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
     kept_current: bool = False
     candidates: int = 0
     build_seconds: float = 0.0
@@ -81,9 +75,17 @@ def solve_job(job: Job, report: Report) -> JobResult:
     if job.current:  # what the workers hold stays a candidate, past the cap too
         problem.include(in_minutes(problem, job.current))
     pins = sort_pins(problem)
-    first = phone_round(problem, pins.kept)
+    if job.kind == "first":
+        first = phone_round(problem, pins.kept)
+        return JobResult(
+            job.kind,
+            job.name,
+            holding=_in_ids(problem, first),
+            candidates=len(problem.candidates),
+            build_seconds=time.monotonic() - started,
+            seconds=time.monotonic() - started,
+        )
     build_seconds = time.monotonic() - started
-    report(FirstPlan(_in_ids(problem, first), _covered(problem, first)))
     limit = job.time_limit
     if job.workers != 1:  # the wall clock: the build and the explanations count too
         reserve = min(
@@ -126,11 +128,4 @@ def _in_ids(
     }
 
 
-def _covered(problem: Problem, assignment: dict[tuple[int, int], int]) -> dict[str, float]:
-    covered: dict[str, float] = dict.fromkeys(PRIORITIES, 0.0)
-    for _, g in assignment:
-        covered[problem.gaps[g].priority] += problem.gaps[g].length
-    return covered
-
-
-__all__ = ["FirstPlan", "Job", "JobResult", "Report", "solve_job"]
+__all__ = ["Job", "JobResult", "Report", "solve_job"]

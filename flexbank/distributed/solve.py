@@ -2,18 +2,23 @@
 
 1. The week is split (:func:`flexbank.matching.regions.split`): components of workers
    and gaps that can never meet, then regions of a component that is still too large.
-2. Every region is built and solved as one job (:mod:`flexbank.distributed.jobs`) on
-   the executor: in this process, or as Ray tasks on a local Ray or a cluster. Each
-   reports its phone round's plan first; once every region has, the driver holds a
-   valid plan of the whole week. The region plans share no worker and no gap, so
-   their union is valid.
-3. The boundary pass: neighbouring regions in pairs, two rounds, each pair's boundary
-   workers re-optimised with every gap of the two regions they reach, everything else
-   fixed; a neighbourhood's plan replaces what its workers held only when it is better
-   in the rules.md section 3 order. With the first round, one job per region solves the
-   linear relaxation of the region's gaps with every worker who reaches them: their sum
-   is the bound of the week.
-4. The merged plan is re-checked against every hard rule
+2. **First plans**: every region's phone round, one job each, all at once; once every
+   region's is in, the driver holds a valid plan of the whole week (the region plans
+   share no worker and no gap, so their union is valid).
+3. **Emergency hours across the week**: per component, one job solves every emergency
+   gap with every worker who reaches one
+   (:func:`flexbank.matching.region_stages.priority_scenario`): at least the whole
+   week's phone round on emergency hours, and its relaxation bounds them.
+4. **Regions**: every region is built and solved as one job
+   (:mod:`flexbank.distributed.jobs`), with the emergency engagements settled in 3
+   held (:func:`flexbank.matching.region_stages.region_scenario`). With them, one job
+   per region solves the linear relaxation of the region's urgent gaps with every
+   worker who reaches them: their sum bounds the week's urgent hours.
+5. **Boundary pass**, while time is left: neighbouring regions in pairs, two rounds,
+   each pair's boundary workers re-optimised with every gap of the two regions they
+   reach, everything else fixed; a neighbourhood's plan replaces what its workers held
+   only when it is better in the rules.md section 3 order.
+6. The merged plan is re-checked against every hard rule
    (:func:`flexbank.matching.merge.recheck`) before it is returned.
 
 Every part's plan is at least its phone round, and exact where the parts truly
@@ -21,8 +26,11 @@ separate; what the boundary pass cannot recover is said in :mod:`regions`.
 
 Time: in deterministic mode (``workers=1``) each job of a phase gets the phase's share
 of ``time_limit`` in CP-SAT's deterministic time, whatever runs it, so the same seed
-gives the same plan in this process and on Ray. Otherwise the share is wall-clock,
-divided among the waves of jobs the executor runs one after another.
+gives the same plan in this process and on Ray. Otherwise the wall clock rules: each
+phase gets its share of the time *left* (so a phase that ran long leaves less to the
+next, and the solve returns near ``time_limit``), divided among the waves of jobs the
+executor runs one after another, and a boundary round with too little time left is
+skipped.
 """
 
 from __future__ import annotations
@@ -33,15 +41,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flexbank.distributed.executor import Executor, InProcess, Task
-from flexbank.distributed.jobs import FirstPlan, Job, JobResult, solve_job
-from flexbank.matching import boundary, regions
+from flexbank.distributed.jobs import Job, JobResult, solve_job
+from flexbank.matching import boundary, region_stages, regions
 from flexbank.matching.merge import Holding, holding_of, in_minutes, lost_pins, merged_plan, recheck
 from flexbank.matching.problem import Problem, hours
 from flexbank.models import PRIORITIES, Plan, Scenario
 
-#: Shares of the time limit: the regions, then the boundary rounds together.
-REGION_SHARE = 0.6
-BOUNDARY_SHARE = 0.3
+#: Shares of the time after the first plans: emergency hours across the week, the
+#: regions, the boundary rounds together, and what is kept for the re-check and merge.
+EMERGENCY_SHARE = 0.25
+REGION_SHARE = 0.45
+BOUNDARY_SHARE = 0.2
+RECHECK_SHARE = 0.1
+#: A boundary round with less than this share of the time limit left is skipped.
+MIN_ROUND_SHARE = 0.03
+#: The priorities whose bound the regions' relaxations give (emergency's comes from the
+#: emergency stage; routine's relaxation over every reaching worker costs more than it
+#: tells, so routine's bound is every routine gap filled).
+BOUND_PRIORITIES = ("urgent",)
 
 
 @dataclass(frozen=True)
@@ -70,10 +87,14 @@ class _Run:
     progress: ProgressHook | None
     started: float = field(default_factory=time.monotonic)
     holding: Holding = field(default_factory=dict)
+    #: engagements settled by the emergency stage: held by the regions
+    settled: Holding = field(default_factory=dict)
+    final: set[str] = field(default_factory=set)  # workers whose region plan is in
     first_seconds: float | None = None
+    first_covered: dict[str, float] = field(default_factory=dict)  # hours per priority
     bound: dict[str, float] = field(default_factory=dict)
+    bound_source: dict[str, str] = field(default_factory=dict)
     results: list[JobResult] = field(default_factory=list)
-    finished: set[int] = field(default_factory=set)  # job numbers of the phase done
     phases: list[dict[str, object]] = field(default_factory=list)  # phase, seconds, jobs
     phase_of: dict[int, str] = field(default_factory=dict)  # id(result) -> its phase
 
@@ -85,31 +106,32 @@ class _Run:
             covered = _covered(self.scenario, self.holding)
             self.progress(Progress(self.elapsed(), phase, done, total, covered, dict(self.bound)))
 
-    def limit(self, share: float, jobs: int) -> float:
-        seconds = self.time_limit * share
+    def limit(self, share: float, later: float, jobs: int) -> float:
+        """A job's seconds in a phase with ``share`` of the time and ``later`` the shares
+        of the phases after it (see the module text)."""
         if self.workers == 1 or jobs == 0:
-            return seconds
+            return self.time_limit * share
+        left = self.time_limit - self.elapsed()
+        seconds = left * share / (share + later)
         waves = math.ceil(jobs / self.executor.concurrency(jobs))
         return max(seconds / waves, 1.0)
 
-    def run(
-        self, phase: str, jobs: Sequence[Job], on_first: Callable[[int, FirstPlan], None]
-    ) -> list[JobResult]:
+    def room(self, share: float, later: float) -> bool:
+        """Whether a skippable phase has time enough (always, in deterministic mode)."""
+        if self.workers == 1:
+            return True
+        left = self.time_limit - self.elapsed()
+        return left * share / (share + later) >= MIN_ROUND_SHARE * self.time_limit
+
+    def run(self, phase: str, jobs: Sequence[Job]) -> list[JobResult]:
         out: list[JobResult | None] = [None] * len(jobs)
-
-        def on_report(number: int, message: object) -> None:
-            if isinstance(message, FirstPlan):
-                on_first(number, message)
-
         self.tell(phase, 0, len(jobs))
         begun = time.monotonic()
-        self.finished = set()
         for done, (number, result) in enumerate(
-            self.executor.run(self.task, jobs, on_report), start=1
+            self.executor.run(self.task, jobs, lambda *_: None), start=1
         ):
             out[number] = result
-            self.finished.add(number)
-            yield_result(self, jobs[number], result)
+            take(self, jobs[number], result)
             self.tell(phase, done, len(jobs))
         found = [r for r in out if r is not None]
         self.results += found
@@ -121,19 +143,32 @@ class _Run:
         return found
 
 
-def yield_result(run: _Run, job: Job, result: JobResult) -> None:
-    """Take one job's result into the plan so far."""
+def take(run: _Run, job: Job, result: JobResult) -> None:
+    """Take one job's result into the plan so far; the plan stays valid after each."""
     if result.kind == "bound":
-        for p in PRIORITIES:
+        for p in BOUND_PRIORITIES:
             run.bound[p] = run.bound.get(p, 0.0) + hours(result.bounds.get(p, 0.0))
+            run.bound_source[p] = "relaxation"
+        return
+    if result.kind == "first":
+        run.holding.update(result.holding)
         return
     assert result.plan is not None
+    if result.kind == "emergency":
+        return  # settled, held by the regions: their plans bring it in
+    if result.kind == "region":
+        # the region's workers are the region plan's now, and so are its gaps' places,
+        # but for those held by workers whose region plan is in already (settled
+        # emergency engagements among them)
+        workers = {w.id for w in job.scenario.workers}
+        gaps = _gap_ids(job)
+        for pair in [
+            p for p in run.holding if p[1] in workers or (p[0] in gaps and p[1] not in run.final)
+        ]:
+            run.holding.pop(pair)
+        run.final |= workers
     for pair in job.current:
         run.holding.pop(pair, None)
-    if result.kind == "region":
-        mine = _gap_ids(job)
-        for pair in [p for p in run.holding if p[0] in mine]:
-            run.holding.pop(pair)  # the region's first plan, now replaced
     run.holding.update(holding_of(result.plan))
 
 
@@ -157,42 +192,50 @@ def solve(
     run = _Run(scenario, executor or InProcess(), time_limit, workers, seed, task, progress)
     parts = regions.split(scenario, max_region_gaps)
     rounds = boundary.seam_rounds(parts)
-    region_share = REGION_SHARE if rounds else REGION_SHARE + BOUNDARY_SHARE
+    boundary_share = BOUNDARY_SHARE if rounds else 0.0
     live = [r for r in parts.regions if r.gaps and r.workers]
-    jobs = [
+
+    first_jobs = [
+        Job("first", f"first plan of region {r.index + 1}", base, 0.0)
+        for r in live
+        if (base := regions.region_scenario(scenario, parts, r)).gaps
+    ]
+    run.run("first plans", first_jobs)
+    run.first_seconds = run.elapsed()
+    run.first_covered = _covered(scenario, run.holding)
+    run.tell("first valid plan", len(first_jobs), len(first_jobs))
+
+    # the bounds need no plan: they run beside the emergency stage, which leaves CPUs
+    # idle while it builds
+    bound_jobs = [
+        Job("bound", f"bound of region {r.index + 1}", sub, 0.0)
+        for r in parts.regions
+        if (sub := region_stages.bound_scenario(scenario, parts, r, BOUND_PRIORITIES))
+    ]
+    emergency = _emergency(run, parts, boundary_share, bound_jobs)
+
+    later = boundary_share + RECHECK_SHARE
+    region_jobs = [
         Job(
             "region",
             f"region {r.index + 1}",
-            regions.region_scenario(scenario, parts, r),
+            region_stages.region_scenario(scenario, parts, r, run.settled),
             0.0,
             workers,
             seed,
         )
         for r in live
     ]
-    jobs = [_with_limit(j, run.limit(region_share, len(jobs))) for j in jobs]
-    firsts: dict[int, FirstPlan] = {}
+    seconds = run.limit(REGION_SHARE, later, len(region_jobs))
+    region_results = run.run("regions", [_with_limit(j, seconds) for j in region_jobs])
 
-    def on_first(number: int, first: FirstPlan) -> None:
-        firsts[number] = first
-        if run.first_seconds is None and len(firsts) == len(jobs):
-            run.first_seconds = run.elapsed()
-            for k, item in firsts.items():
-                if k not in run.finished:  # a finished region's plan is there already
-                    run.holding.update(item.holding)
-            run.tell("first valid plan", len(jobs), len(jobs))
-
-    region_results = run.run("regions", jobs, on_first)
-    if run.first_seconds is None:
-        run.first_seconds = run.elapsed()
-    # every region with gaps somebody reaches (home there or not) bounds its gaps
-    bound_jobs = [
-        Job("bound", f"bound of region {r.index + 1}", sub, 0.0)
-        for r in parts.regions
-        if r.gaps and (sub := regions.bound_scenario(scenario, parts, r)).workers
-    ]
-    boundary_limit = BOUNDARY_SHARE / max(len(rounds), 1)
     for k, pairs in enumerate(rounds):
+        share = boundary_share / len(rounds)
+        later = share * (len(rounds) - k - 1) + RECHECK_SHARE
+        if not run.room(share, later):
+            skipped = f"boundary round {k + 1} skipped"
+            run.phases.append({"phase": skipped, "seconds": 0.0, "jobs": 0})
+            continue
         found = [boundary.neighbourhood(scenario, parts, pair, run.holding) for pair in pairs]
         round_jobs = [
             Job(
@@ -207,15 +250,50 @@ def solve(
             for n in found
             if n is not None and n.scenario.gaps
         ]
-        round_jobs = [
-            _with_limit(j, run.limit(boundary_limit, len(round_jobs))) for j in round_jobs
-        ]
-        with_bounds = bound_jobs if k == 0 else []
+        seconds = run.limit(share, later, len(round_jobs))
         run.run(
-            f"boundary round {k + 1} of {len(rounds)}", round_jobs + with_bounds, lambda *_: None
+            f"boundary round {k + 1} of {len(rounds)}",
+            [_with_limit(j, seconds) for j in round_jobs],
         )
-    if not rounds:
-        run.run("bounds", bound_jobs, lambda *_: None)
+    return _finish(run, parts, region_results + emergency)
+
+
+def _emergency(
+    run: _Run, parts: regions.Split, boundary_share: float, bound_jobs: list[Job]
+) -> list[JobResult]:
+    """Step 3 of the module text: the emergency stage of every component; what it
+    settles is held by the regions, and its bound is the week's. ``bound_jobs`` run
+    beside it."""
+    scenario = run.scenario
+    jobs = [
+        Job("emergency", f"emergency hours of area {c + 1}", sub, 0.0, run.workers, run.seed)
+        for c in sorted({r.component for r in parts.regions})
+        if (sub := region_stages.priority_scenario(scenario, parts, c, PRIORITIES[0]))
+    ]
+    later = REGION_SHARE + boundary_share + RECHECK_SHARE
+    # (in this process the bound jobs run after, and the phases after get less time)
+    seconds = run.limit(EMERGENCY_SHARE, later, len(jobs))
+    found = run.run("emergency hours", [_with_limit(j, seconds) for j in jobs] + bound_jobs)
+    found = [r for r in found if r.kind == "emergency"]
+    run.bound[PRIORITIES[0]] = 0.0
+    sources = set()
+    for result in found:
+        assert result.plan is not None
+        run.settled.update(holding_of(result.plan))
+        bound = result.plan.metrics.upper_bound_hours
+        run.bound[PRIORITIES[0]] += float(bound.emergency) if bound else 0.0
+        sources.add(
+            ((result.plan.metrics.model_extra or {}).get("bound_source") or {}).get(
+                PRIORITIES[0], "relaxation"
+            )
+        )
+    run.bound_source[PRIORITIES[0]] = sources.pop() if len(sources) == 1 else "relaxation"
+    return found
+
+
+def _finish(run: _Run, parts: regions.Split, solved: list[JobResult]) -> Plan:
+    """The re-check and the merged plan (step 6)."""
+    scenario = run.scenario
     run.tell("re-check", 0, 1)
     checking = time.monotonic()
     problem = Problem(scenario)
@@ -229,22 +307,26 @@ def solve(
     run.phases.append(
         {"phase": "re-check", "seconds": round(time.monotonic() - checking, 3), "jobs": 0}
     )
-    baseline = dict.fromkeys(PRIORITIES, 0.0)
-    for r in region_results:
-        assert r.plan is not None
-        for p, h in (
-            (r.plan.metrics.model_extra or {}).get("baseline_covered_hours") or {}
-        ).items():
-            baseline[p] += h
+    baseline = run.first_covered  # the regions' own phone rounds
+    # routine: every routine gap filled (see BOUND_PRIORITIES)
+    for p in PRIORITIES:
+        if p not in run.bound:
+            run.bound[p] = sum(
+                g.headcount * (g.end - g.start).total_seconds() / 3600
+                for g in scenario.gaps
+                if g.priority == p
+            )
+            run.bound_source[p] = "every gap filled"
     extra = {
         "solve_seconds": round(run.elapsed(), 3),
         "mode": "distributed",
-        "first_feasible_seconds": round(run.first_seconds, 3),
+        "first_feasible_seconds": round(run.first_seconds or 0.0, 3),
         "baseline_covered_hours": {p: round(h, 6) for p, h in baseline.items()},
-        "bound_source": dict.fromkeys(PRIORITIES, "relaxation"),
-        "candidates": sum(r.candidates for r in region_results),
-        "parts": len(live),
+        "bound_source": {p: run.bound_source.get(p, "relaxation") for p in PRIORITIES},
+        "candidates": sum(r.candidates for r in solved if r.kind == "region"),
+        "parts": sum(1 for r in solved if r.kind == "region"),
         "repaired": dropped,
+        "settled_emergency_engagements": len(run.settled),
         "boundary_workers": len(parts.boundary),
         "workers_placed": len(parts.home),
         "phases": run.phases,

@@ -12,9 +12,10 @@ from flexbank.web.plain import word
 
 #: The phases of a distributed solve, in plain words.
 PHASES = {
+    "first plans": "a first plan for each area",
+    "emergency hours": "covering emergency hours across every area",
     "regions": "planning each area",
     "first valid plan": "a first whole plan is ready",
-    "bounds": "working out the most that could be covered",
     "re-check": "checking every rule again",
     "done": "finished",
 }
@@ -26,6 +27,8 @@ def is_parts(progress: Any) -> bool:
 
 
 def phase_text(phase: str) -> str:
+    if phase.startswith("boundary round") and phase.endswith("skipped"):
+        return "no time left to improve where areas meet"
     if phase.startswith("boundary round"):
         return "improving where areas meet"
     return PHASES.get(phase, phase)
