@@ -87,3 +87,30 @@ def test_a_task_killed_mid_solve_is_retried_and_the_plan_still_passes(
     assert killed.read_text() != retried.read_text()  # another worker process
     assert check_plan(week, plan) == []
     assert plan.assignments
+
+
+def test_bounds_run_at_the_lowest_priority_beside_the_solve(
+    local_ray: RayExecutor, week: Scenario, tmp_path: Path
+) -> None:
+    def notes_priority(job: Job, report: Report) -> JobResult:
+        # runs in a Ray worker: which job ran at which niceness
+        (tmp_path / f"{job.kind}-{job.name}").write_text(str(os.nice(0)))
+        return solve_job(job, report)
+
+    plan = solve(
+        week,
+        executor=local_ray,
+        time_limit=2,
+        workers=1,
+        seed=2,
+        max_region_gaps=REGION_GAPS,
+        task=notes_priority,
+    )
+    assert check_plan(week, plan) == []
+    seen = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    bounds = {name: note for name, note in seen.items() if name.startswith("bound-")}
+    others = {name: note for name, note in seen.items() if not name.startswith("bound-")}
+    assert bounds and others
+    assert {int(nice) for nice in bounds.values()} == {19}
+    # a bound's worker process ends with it, so no solve after it runs at its priority
+    assert all(int(nice) < 19 for nice in others.values())

@@ -102,6 +102,9 @@ class RayExecutor:
         self.retries = retries
         self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._remote = ray.remote(_run_task)
+        # a background job lowers its worker process's priority, so that process ends
+        # with it (max_calls=1) rather than serving other jobs at that priority
+        self._background = ray.remote(max_calls=1)(_run_background_task)
         self._mailbox = ray.remote(_Mailbox)
 
     def concurrency(self, jobs: int) -> int:
@@ -120,7 +123,11 @@ class RayExecutor:
             cpus = min(1.0, self.slots / len(jobs))
         mailbox = self._mailbox.options(num_cpus=0).remote()
         remote = self._remote.options(num_cpus=cpus, max_retries=self.retries)
-        pending = {remote.remote(task, job, i, mailbox): i for i, job in enumerate(jobs)}
+        background = self._background.options(num_cpus=cpus, max_retries=self.retries)
+        pending = {
+            (background if job.background else remote).remote(task, job, i, mailbox): i
+            for i, job in enumerate(jobs)
+        }
         try:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL)
@@ -174,6 +181,12 @@ class _Mailbox:
 def _run_task(task: Task, job: Job, number: int, mailbox: Any) -> JobResult:
     """The body of a Ray task: the job, its reports sent to the driver's mailbox."""
     return task(job, lambda message: mailbox.put.remote(number, message))
+
+
+def _run_background_task(task: Task, job: Job, number: int, mailbox: Any) -> JobResult:
+    """A background job's task body: the lowest priority first (see ``Job.background``)."""
+    os.nice(19)
+    return _run_task(task, job, number, mailbox)
 
 
 def executor_for(address: str | None, **options: Any) -> Executor:

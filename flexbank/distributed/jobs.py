@@ -25,6 +25,10 @@ from flexbank.matching.problem import Problem
 from flexbank.matching.solver import optimise, quality_key
 from flexbank.models import PRIORITIES, Plan, Scenario
 
+#: Share of the emergency stage's time one solve of its relaxation may take: its bound
+#: is the week's emergency bound, so it must be there at the end.
+EMERGENCY_LP_SHARE = 0.25
+
 JobKind = Literal["first", "emergency", "region", "boundary", "bound"]
 
 
@@ -38,6 +42,9 @@ class Job:
     seed: int = 0
     #: a boundary job: (gap id, worker id) -> start, what its workers hold now
     current: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
+    #: run at the lowest priority of the operating system where the executor can (a
+    #: bound beside a solve takes only the CPU the solve leaves idle)
+    background: bool = False
 
 
 @dataclass
@@ -100,6 +107,9 @@ def solve_job(job: Job, report: Report) -> JobResult:
         workers=job.workers,
         seed=job.seed,
         fixed_starts=pins.fixed_starts,
+        # a region's bound comes from the bound jobs; the emergency stage's is the week's
+        relaxation=job.kind == "emergency",
+        lp_share=EMERGENCY_LP_SHARE,
     )
     kept_current = False
     if job.current:

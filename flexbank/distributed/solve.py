@@ -35,6 +35,7 @@ skipped.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -208,7 +209,7 @@ def solve(
     # the bounds need no plan: they run beside the emergency stage, which leaves CPUs
     # idle while it builds
     bound_jobs = [
-        Job("bound", f"bound of region {r.index + 1}", sub, 0.0)
+        Job("bound", f"bound of region {r.index + 1}", sub, 0.0, background=True)
         for r in parts.regions
         if (sub := region_stages.bound_scenario(scenario, parts, r, BOUND_PRIORITIES))
     ]
@@ -349,7 +350,7 @@ def _finish(run: _Run, parts: regions.Split, solved: list[JobResult]) -> Plan:
 
 
 def _with_limit(job: Job, seconds: float) -> Job:
-    return Job(job.kind, job.name, job.scenario, seconds, job.workers, job.seed, job.current)
+    return dataclasses.replace(job, time_limit=seconds)
 
 
 def _covered(scenario: Scenario, holding: Holding) -> dict[str, float]:

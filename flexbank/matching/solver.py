@@ -375,8 +375,15 @@ def optimise(
     seed: int = 0,
     progress: ProgressHook | None = None,
     fixed_starts: set[Pair] | None = None,
+    relaxation: bool = True,
+    lp_share: float = LP_SHARE,
 ) -> Outcome:
-    """The best assignment found within ``time_limit`` seconds, never worse than the baseline."""
+    """The best assignment found within ``time_limit`` seconds, never worse than the baseline.
+
+    ``relaxation`` False leaves the linear relaxation out (no relaxation neighbourhoods,
+    bounds from the candidates and the proofs only): for a part of a larger week whose
+    bound is worked out elsewhere. ``lp_share``: the share of ``time_limit`` one solve
+    of the relaxation may take at most (wall clock)."""
     clock = time.monotonic()
     fixed_starts = fixed_starts if fixed_starts is not None else set(kept)
     baseline = phone_round(problem, kept)
@@ -406,13 +413,14 @@ def optimise(
         outcome=outcome,
     )
     # the relaxation, built once: it guides the neighbourhoods and bounds the plan
-    lp_seconds = None if deterministic else LP_SHARE * time_limit
-    linear = LinearBound(problem, kept)
-    reserve = min(LP_SHARE * time_limit, 2 * linear.build_seconds)
+    lp_seconds = None if deterministic else lp_share * time_limit
+    linear = LinearBound(problem, kept) if relaxation else None
+    reserve = min(lp_share * time_limit, 2 * linear.build_seconds) if linear else 0.0
     if any(stage_weight(problem, p.workers, p.gaps) > MODEL_WEIGHT for p in parts):
         outcome.mode = "staged + neighbourhoods"
-        optimiser.guide = linear.solve(_minutes(problem, baseline), lp_seconds)
-        reserve = min(LP_SHARE * time_limit, optimiser.guide.seconds - linear.build_seconds)
+        if linear is not None:
+            optimiser.guide = linear.solve(_minutes(problem, baseline), lp_seconds)
+            reserve = min(lp_share * time_limit, optimiser.guide.seconds - linear.build_seconds)
     if not deterministic:
         budget.total -= reserve
     ring_budget = Budget(time_limit * RING_BACK_SHARE, deterministic)
@@ -429,7 +437,11 @@ def optimise(
     if quality_key(problem, plan) >= quality_key(problem, baseline):
         outcome.assignment = plan
     outcome.repaired = repair(problem, outcome.assignment)
-    relaxed = linear.solve(_minutes(problem, outcome.assignment), lp_seconds)
+    relaxed = (
+        linear.solve(_minutes(problem, outcome.assignment), lp_seconds)
+        if linear is not None
+        else Relaxation()
+    )
     outcome.relaxation_seconds = relaxed.seconds
     relaxed_at = time.monotonic() - clock
     outcome.bounds, outcome.bound_source = _bounds(problem, results, relaxed)
