@@ -6,7 +6,7 @@ The coordinator compares every priority with their phone round, so a part whose 
 falls short on a priority is lifted back to the phone round's hours:
 
 - a part solved as one model is solved again from the phone round with its hours as
-  floors (:meth:`flexbank.matching.solver.Optimiser` does that with its own stages);
+  floors (:func:`raise_to_floors`, with the optimiser's own stages);
 - a part too large for one model is *lifted* by neighbourhood search from its plan
   (:func:`lift`): each neighbourhood keeps its emergency minutes, keeps the priorities
   between at least at the phone round's hours, and raises the short priority up to the
@@ -21,6 +21,7 @@ up for lower priorities' hours.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
 from flexbank.matching.decompose import Component
 from flexbank.matching.model import Pair
@@ -29,6 +30,11 @@ from flexbank.matching.problem import Problem
 from flexbank.matching.quality import levels
 from flexbank.matching.staged import STAGE_NAMES
 from flexbank.models import PRIORITIES
+
+if TYPE_CHECKING:  # the optimiser calls these with itself
+    from flexbank.matching.outcome import PartResult
+    from flexbank.matching.solver import Optimiser
+    from flexbank.matching.staged import Budget
 
 
 def part_plan(plan: Mapping[Pair, int], part: Component) -> dict[Pair, int]:
@@ -118,4 +124,81 @@ def forget_proofs(
             proof_seconds.pop(priority, None)
 
 
-__all__ = ["floors_of", "forget_proofs", "lift_search", "part_plan", "reaches", "short_of"]
+def lift(
+    optimiser: Optimiser,
+    part: Component,
+    plan: dict[Pair, int],
+    floors: Mapping[str, int],
+    seconds: float,
+    budget: Budget,
+    result: PartResult,
+) -> dict[Pair, int]:
+    """A part too large for one model fell below the phone round on a priority:
+    lift it by neighbourhood search (see the module text); kept only if it reaches
+    every floor."""
+    search = lift_search(
+        optimiser.problem,
+        part,
+        plan,
+        floors,
+        kept=optimiser.kept,
+        fixed_starts=optimiser.fixed_starts,
+        cpu=optimiser.workers,
+        seed=optimiser.seed,
+        guide=optimiser.guide.values.get(PRIORITIES[-1]) if optimiser.guide else None,
+    )
+    if search is None:
+        return plan
+    search.progress, search.clock = optimiser.progress, optimiser.clock
+    lifted = search.run(plan, seconds)
+    budget.charge(search.deterministic_time)
+    optimiser.deterministic_time += search.deterministic_time
+    optimiser.outcome.history.extend(search.history)
+    if not reaches(optimiser.problem, lifted, part, floors):
+        return plan
+    before, after = levels(optimiser.problem, plan), levels(optimiser.problem, lifted)
+    forget_proofs(result.proven, result.bounds, result.proof_seconds, before, after)
+    optimiser.outcome.floored += 1
+    return lifted
+
+
+def raise_to_floors(
+    optimiser: Optimiser,
+    part: Component,
+    plan: dict[Pair, int],
+    floors: Mapping[str, int],
+    seconds: float,
+    budget: Budget,
+    result: PartResult,
+) -> dict[Pair, int]:
+    """The part's plan fell below the phone round on some priority (hours of one
+    priority bought with hours of a lower one): solve the part again, as one model,
+    from the phone round, priority by priority, never below it on any. That plan is
+    taken unless it covers fewer emergency hours. Where it is behind the first plan
+    on a priority, that priority and those after it lose their proofs (a proof holds
+    given the higher priorities' hours of the plan it was made for)."""
+    others = {p: s for p, s in plan.items() if p[0] not in part.workers}
+    raised = optimiser.stage(
+        part, plan, len(PRIORITIES) - 1, seconds, budget, result, floors=floors
+    )
+    raised = {**others, **{p: s for p, s in raised.items() if p[0] in part.workers}}
+    before, after = levels(optimiser.problem, plan), levels(optimiser.problem, raised)
+    if not reaches(optimiser.problem, raised, part, floors) or after[0] < before[0]:
+        # emergency hours are never given up for lower priorities' (nor is a plan
+        # that does not reach the floors after all taken)
+        return plan
+    forget_proofs(result.proven, result.bounds, result.proof_seconds, before, after)
+    optimiser.outcome.floored += 1
+    return raised
+
+
+__all__ = [
+    "floors_of",
+    "forget_proofs",
+    "lift",
+    "lift_search",
+    "part_plan",
+    "raise_to_floors",
+    "reaches",
+    "short_of",
+]

@@ -27,14 +27,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 
 from flexbank.matching.baseline import phone_round
 from flexbank.matching.bound import LinearBound, Relaxation
 from flexbank.matching.decompose import Component, components
-from flexbank.matching.floors import floors_of, forget_proofs, lift_search, part_plan, reaches
+from flexbank.matching.floors import floors_of, lift, part_plan, raise_to_floors, reaches
 from flexbank.matching.model import Pair
 from flexbank.matching.neighbourhood import Search, pin
+from flexbank.matching.outcome import Outcome, PartResult, bounds_of, cut_short
 from flexbank.matching.problem import PRIORITY_RANK, Problem
 from flexbank.matching.quality import levels, quality_key, repair, violations
 from flexbank.matching.staged import (
@@ -74,41 +74,6 @@ RING_BACK_SHARE = 0.1
 #: Share of the time limit that one solve of the relaxation may take at most (wall
 #: clock; in the deterministic mode it always runs to the end).
 LP_SHARE = 0.1
-
-
-@dataclass
-class Outcome:
-    """What the solver found, in the problem's whole minutes."""
-
-    assignment: dict[Pair, int]
-    proven: dict[str, bool] = field(default_factory=dict)  # stage -> proven optimal
-    bounds: dict[str, float] = field(default_factory=dict)  # priority -> bound (minutes)
-    bound_source: dict[str, str] = field(default_factory=dict)  # priority -> where from
-    baseline: dict[Pair, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    first_feasible_seconds: float = 0.0
-    mode: str = "staged"
-    history: list[Progress] = field(default_factory=list)
-    repaired: int = 0
-    parts: int = 0
-    neighbourhoods: dict[str, dict[str, float]] = field(default_factory=dict)
-    relaxation_seconds: float = 0.0
-    proof_seconds: dict[str, float] = field(default_factory=dict)  # priority -> when proven
-    floored: int = 0  # parts solved again to reach the phone round on every priority
-
-    @property
-    def optimal(self) -> bool:
-        return all(self.proven.get(p, False) for p in PRIORITIES)
-
-
-@dataclass
-class _PartResult:
-    """What one part's stages proved, per priority: bound on its free minutes."""
-
-    proven: dict[str, bool] = field(default_factory=dict)
-    bounds: dict[str, float] = field(default_factory=dict)
-    proof_seconds: dict[str, float] = field(default_factory=dict)
-    searched: bool = False
 
 
 class Optimiser:
@@ -152,8 +117,8 @@ class Optimiser:
 
     def solve_part(
         self, part: Component, plan: dict[Pair, int], seconds: float
-    ) -> tuple[dict[Pair, int], _PartResult]:
-        result = _PartResult()
+    ) -> tuple[dict[Pair, int], PartResult]:
+        result = PartResult()
         budget = Budget(seconds, self.workers == 1)
         floors = self._floors(part)
         # kept back for a plan that falls below the phone round on some priority
@@ -170,29 +135,29 @@ class Optimiser:
                 result.bounds[priority] = 0.0
                 if k < len(PRIORITIES) - 1:
                     continue
-            plan = self._stage(part, plan, k, left * share, budget, result)
+            plan = self.stage(part, plan, k, left * share, budget, result)
         budget.total += reserve
         left = budget.left()
         if left <= 0.5:
             return plan, result
         if not reaches(self.problem, plan, part, floors):
             if stage_weight(self.problem, part.workers, part.gaps) <= MODEL_WEIGHT:
-                return self._raise_to_floors(part, plan, floors, left, budget, result), result
-            plan = self._lift(part, plan, floors, left * LIFT_SHARE, budget, result)
+                return raise_to_floors(self, part, plan, floors, left, budget, result), result
+            plan = lift(self, part, plan, floors, left * LIFT_SHARE, budget, result)
             left = budget.left()
             if left <= 0.5:
                 return plan, result
         # time to spare: go on with the last stage from the plan
-        return self._stage(part, plan, len(PRIORITIES) - 1, left, budget, result), result
+        return self.stage(part, plan, len(PRIORITIES) - 1, left, budget, result), result
 
-    def _stage(
+    def stage(
         self,
         part: Component,
         plan: dict[Pair, int],
         k: int,
         stage_seconds: float,
         budget: Budget,
-        result: _PartResult,
+        result: PartResult,
         *,
         floors: Mapping[str, int] | None = None,
     ) -> dict[Pair, int]:
@@ -290,72 +255,6 @@ class Optimiser:
         """The phone round's plan, with the part's assignments only from it."""
         return part_plan(self.outcome.baseline, part)
 
-    def _lift(
-        self,
-        part: Component,
-        plan: dict[Pair, int],
-        floors: Mapping[str, int],
-        seconds: float,
-        budget: Budget,
-        result: _PartResult,
-    ) -> dict[Pair, int]:
-        """A part too large for one model fell below the phone round on a priority:
-        lift it by neighbourhood search (:mod:`floors`); kept only if it reaches every
-        floor."""
-        search = lift_search(
-            self.problem,
-            part,
-            plan,
-            floors,
-            kept=self.kept,
-            fixed_starts=self.fixed_starts,
-            cpu=self.workers,
-            seed=self.seed,
-            guide=self.guide.values.get(PRIORITIES[-1]) if self.guide else None,
-        )
-        if search is None:
-            return plan
-        search.progress, search.clock = self.progress, self.clock
-        lifted = search.run(plan, seconds)
-        budget.charge(search.deterministic_time)
-        self.deterministic_time += search.deterministic_time
-        self.outcome.history.extend(search.history)
-        if not reaches(self.problem, lifted, part, floors):
-            return plan
-        before, after = levels(self.problem, plan), levels(self.problem, lifted)
-        forget_proofs(result.proven, result.bounds, result.proof_seconds, before, after)
-        self.outcome.floored += 1
-        return lifted
-
-    def _raise_to_floors(
-        self,
-        part: Component,
-        plan: dict[Pair, int],
-        floors: Mapping[str, int],
-        seconds: float,
-        budget: Budget,
-        result: _PartResult,
-    ) -> dict[Pair, int]:
-        """The part's plan fell below the phone round on some priority (hours of one
-        priority bought with hours of a lower one): solve the part again, as one model,
-        from the phone round, priority by priority, never below it on any. That plan is
-        taken unless it covers fewer emergency hours. Where it is behind the first plan
-        on a priority, that priority and those after it lose their proofs (a proof holds
-        given the higher priorities' hours of the plan it was made for)."""
-        others = {p: s for p, s in plan.items() if p[0] not in part.workers}
-        raised = self._stage(
-            part, plan, len(PRIORITIES) - 1, seconds, budget, result, floors=floors
-        )
-        raised = {**others, **{p: s for p, s in raised.items() if p[0] in part.workers}}
-        before, after = levels(self.problem, plan), levels(self.problem, raised)
-        if not reaches(self.problem, raised, part, floors) or after[0] < before[0]:
-            # emergency hours are never given up for lower priorities' (nor is a plan
-            # that does not reach the floors after all taken)
-            return plan
-        forget_proofs(result.proven, result.bounds, result.proof_seconds, before, after)
-        self.outcome.floored += 1
-        return raised
-
     def _count(self, search: Search) -> None:
         for kind, stats in search.stats.items():
             entry = self.outcome.neighbourhoods.setdefault(
@@ -425,7 +324,7 @@ def optimise(
         budget.total -= reserve
     ring_budget = Budget(time_limit * RING_BACK_SHARE, deterministic)
     plan = ring_back(problem, baseline, kept, out_of_time=lambda: ring_budget.left() <= 0)
-    results: list[_PartResult] = []
+    results: list[PartResult] = []
     remaining = sum(p.candidates for p in parts)
     for part in parts:
         share = budget.left() * part.candidates / max(remaining, 1)
@@ -444,7 +343,7 @@ def optimise(
     )
     outcome.relaxation_seconds = relaxed.seconds
     relaxed_at = time.monotonic() - clock
-    outcome.bounds, outcome.bound_source = _bounds(problem, results, relaxed)
+    outcome.bounds, outcome.bound_source = bounds_of(problem, results, relaxed)
     outcome.proven = {}
     if not outcome.repaired:
         for priority in PRIORITIES:
@@ -454,7 +353,7 @@ def optimise(
     covered = levels(problem, outcome.assignment)[:3]
     holding = True
     for level, priority in enumerate(PRIORITIES):
-        capped = _cut_short(problem, level)
+        capped = cut_short(problem, level)
         reached = covered[level] >= outcome.bounds[priority] - 1e-9
         holding = holding and (reached or (outcome.proven.get(priority, False) and not capped))
         outcome.proven[priority] = holding
@@ -480,12 +379,6 @@ def optimise(
     return outcome
 
 
-def _cut_short(problem: Problem, level: int) -> bool:
-    """Whether the cap cut short the candidates of a gap of priority ``level`` or above
-    (then a proof over the candidates is not one for the whole bank)."""
-    return any(PRIORITY_RANK[problem.gaps[g].priority] <= level for g in problem.capped)
-
-
 def _spent(*budgets: Budget) -> Callable[[], bool]:
     """Whether any of the budgets has run out."""
     return lambda: any(b.left() <= 0.05 for b in budgets)
@@ -504,42 +397,6 @@ def stage_weight(problem: Problem, workers: Collection[int], gaps: Collection[in
 def _minutes(problem: Problem, assignment: Mapping[Pair, int]) -> dict[str, float]:
     covered = levels(problem, assignment)
     return {p: float(covered[i]) for i, p in enumerate(PRIORITIES)}
-
-
-def _bounds(
-    problem: Problem,
-    results: list[_PartResult],
-    relaxed: Relaxation,
-) -> tuple[dict[str, float], dict[str, str]]:
-    """Upper bounds on covered minutes per priority and where each comes from.
-
-    ``candidates``: every gap filled by as many of its eligible workers as its
-    headcount allows; ``relaxation``: the linear relaxation; ``proof``: what CP-SAT
-    proved, summed over the parts, where it holds for the whole bank (every part solved
-    whole, the higher priorities proven in every part, no candidate list cut short).
-    """
-    simple = dict.fromkeys(PRIORITIES, 0.0)
-    for gap in problem.gaps:
-        staff = min(gap.headcount, len(problem.by_gap.get(gap.index, [])))
-        if gap.together and staff < gap.headcount:
-            staff = 0
-        simple[gap.priority] += staff * gap.length
-    bounds: dict[str, float] = {}
-    source: dict[str, str] = {}
-    higher_proven = True
-    for level, priority in enumerate(PRIORITIES):
-        options = {"candidates": simple[priority]}
-        if priority in relaxed.bounds:
-            options["relaxation"] = relaxed.bounds[priority]
-        capped = _cut_short(problem, level)
-        whole = all(not r.searched and priority in r.bounds for r in results)
-        if whole and higher_proven and not capped:
-            options["proof"] = sum(r.bounds[priority] for r in results)
-        higher_proven = higher_proven and all(r.proven.get(priority, False) for r in results)
-        best = min(options, key=lambda name: (options[name], name != "proof"))
-        bounds[priority] = options[best]
-        source[priority] = best
-    return bounds, source
 
 
 __all__ = [
