@@ -13,7 +13,7 @@ import pytest
 
 from flexbank.checker import check_plan, quality
 from flexbank.distributed import InProcess, RayExecutor, solve
-from flexbank.distributed.jobs import Job, JobResult, Report, solve_job
+from flexbank.distributed.jobs import Job, JobResult, solve_job
 from flexbank.models import Scenario
 from flexbank.sample.region import generate_region
 
@@ -62,17 +62,17 @@ def test_a_task_killed_mid_solve_is_retried_and_the_plan_still_passes(
     killed = tmp_path / "killed"
     retried = tmp_path / "retried"
 
-    def dies_once(job: Job, report: Report) -> JobResult:
+    def dies_once(job: Job) -> JobResult:
         # runs in a Ray worker: the first region job to start kills its own process
         # half a second into its solve; Ray runs it again
         if job.kind == "region" and job.name == "region 1":
             if not killed.exists():
                 killed.write_text(str(os.getpid()))
                 threading.Timer(0.5, os._exit, (1,)).start()
-                solve_job(job, report)
+                solve_job(job)
                 time.sleep(60)  # the timer ends the process before this does
             retried.write_text(str(os.getpid()))
-        return solve_job(job, report)
+        return solve_job(job)
 
     plan = solve(
         week,
@@ -92,10 +92,10 @@ def test_a_task_killed_mid_solve_is_retried_and_the_plan_still_passes(
 def test_bounds_run_at_the_lowest_priority_beside_the_solve(
     local_ray: RayExecutor, week: Scenario, tmp_path: Path
 ) -> None:
-    def notes_priority(job: Job, report: Report) -> JobResult:
+    def notes_priority(job: Job) -> JobResult:
         # runs in a Ray worker: which job ran at which niceness
         (tmp_path / f"{job.kind}-{job.name}").write_text(str(os.nice(0)))
-        return solve_job(job, report)
+        return solve_job(job)
 
     plan = solve(
         week,

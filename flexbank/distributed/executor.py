@@ -2,9 +2,8 @@
 Ray tasks (``pip install flexbank[ray]``).
 
 Both run a task function over a list of jobs and yield ``(job number, result)`` as the
-results come in, passing on what the tasks report while they run (``on_report``).
-Given the same jobs in deterministic mode they give the same results, so a plan solved
-on a cluster equals the plan solved here.
+results come in. Given the same jobs in deterministic mode they give the same results,
+so a plan solved on a cluster equals the plan solved here.
 
 Ray is imported only when a :class:`RayExecutor` is made.
 """
@@ -16,15 +15,12 @@ import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from flexbank.distributed.jobs import Job, JobResult, Report
+from flexbank.distributed.jobs import Job, JobResult
 
-Task = Callable[[Job, Report], JobResult]
-OnReport = Callable[[int, object], None]
+Task = Callable[[Job], JobResult]
 
 #: A Ray task whose worker process dies is run again this many times.
 RETRIES = 3
-#: How often the driver looks for reports while waiting for results (seconds).
-POLL = 0.5
 
 
 class Executor(Protocol):
@@ -35,9 +31,7 @@ class Executor(Protocol):
         """How many of ``jobs`` jobs given at once run at the same time."""
         ...
 
-    def run(
-        self, task: Task, jobs: Sequence[Job], on_report: OnReport
-    ) -> Iterator[tuple[int, JobResult]]: ...
+    def run(self, task: Task, jobs: Sequence[Job]) -> Iterator[tuple[int, JobResult]]: ...
 
     def close(self) -> None: ...
 
@@ -50,15 +44,9 @@ class InProcess:
     def concurrency(self, jobs: int) -> int:
         return 1
 
-    def run(
-        self, task: Task, jobs: Sequence[Job], on_report: OnReport
-    ) -> Iterator[tuple[int, JobResult]]:
+    def run(self, task: Task, jobs: Sequence[Job]) -> Iterator[tuple[int, JobResult]]:
         for i, job in enumerate(jobs):
-
-            def report(message: object, i: int = i) -> None:
-                on_report(i, message)
-
-            yield i, task(job, report)
+            yield i, task(job)
 
     def close(self) -> None:
         pass
@@ -105,40 +93,33 @@ class RayExecutor:
         # a background job lowers its worker process's priority, so that process ends
         # with it (max_calls=1) rather than serving other jobs at that priority
         self._background = ray.remote(max_calls=1)(_run_background_task)
-        self._mailbox = ray.remote(_Mailbox)
 
     def concurrency(self, jobs: int) -> int:
         if self.cpus_per_task is None:
             return max(jobs, 1)
         return max(1, min(jobs, int(self.slots / self.cpus_per_task)))
 
-    def run(
-        self, task: Task, jobs: Sequence[Job], on_report: OnReport
-    ) -> Iterator[tuple[int, JobResult]]:
+    def run(self, task: Task, jobs: Sequence[Job]) -> Iterator[tuple[int, JobResult]]:
         ray = self._ray
         if not jobs:
             return
         cpus = self.cpus_per_task
         if cpus is None:
             cpus = min(1.0, self.slots / len(jobs))
-        mailbox = self._mailbox.options(num_cpus=0).remote()
         remote = self._remote.options(num_cpus=cpus, max_retries=self.retries)
         background = self._background.options(num_cpus=cpus, max_retries=self.retries)
         pending = {
-            (background if job.background else remote).remote(task, job, i, mailbox): i
+            (background if job.background else remote).remote(task, job): i
             for i, job in enumerate(jobs)
         }
         try:
             while pending:
-                done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL)
-                for message in ray.get(mailbox.take.remote()):  # type: ignore[attr-defined]
-                    on_report(*message)
+                done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
                     yield pending.pop(ref), ray.get(ref)
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)
-            ray.kill(mailbox)
 
     def close(self) -> None:
         if self._started:
@@ -164,29 +145,15 @@ def _cluster_running() -> bool:
         return False
 
 
-class _Mailbox:
-    """Where running tasks leave their reports for the driver (a Ray actor)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[int, object]] = []
-
-    def put(self, job: int, message: object) -> None:
-        self.messages.append((job, message))
-
-    def take(self) -> list[tuple[int, object]]:
-        out, self.messages = self.messages, []
-        return out
+def _run_task(task: Task, job: Job) -> JobResult:
+    """The body of a Ray task."""
+    return task(job)
 
 
-def _run_task(task: Task, job: Job, number: int, mailbox: Any) -> JobResult:
-    """The body of a Ray task: the job, its reports sent to the driver's mailbox."""
-    return task(job, lambda message: mailbox.put.remote(number, message))
-
-
-def _run_background_task(task: Task, job: Job, number: int, mailbox: Any) -> JobResult:
+def _run_background_task(task: Task, job: Job) -> JobResult:
     """A background job's task body: the lowest priority first (see ``Job.background``)."""
     os.nice(19)
-    return _run_task(task, job, number, mailbox)
+    return task(job)
 
 
 def executor_for(address: str | None, **options: Any) -> Executor:

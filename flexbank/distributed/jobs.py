@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -61,10 +60,7 @@ class JobResult:
     seconds: float = 0.0  # the whole job, build included
 
 
-Report = Callable[[object], None]
-
-
-def solve_job(job: Job, report: Report) -> JobResult:
+def solve_job(job: Job) -> JobResult:
     """Build, solve and explain one part (see the module text)."""
     started = time.monotonic()
     problem = Problem(job.scenario)
@@ -138,4 +134,4 @@ def _in_ids(
     }
 
 
-__all__ = ["Job", "JobResult", "Report", "solve_job"]
+__all__ = ["Job", "JobResult", "solve_job"]

@@ -128,9 +128,7 @@ class _Run:
         out: list[JobResult | None] = [None] * len(jobs)
         self.tell(phase, 0, len(jobs))
         begun = time.monotonic()
-        for done, (number, result) in enumerate(
-            self.executor.run(self.task, jobs, lambda *_: None), start=1
-        ):
+        for done, (number, result) in enumerate(self.executor.run(self.task, jobs), start=1):
             out[number] = result
             take(self, jobs[number], result)
             self.tell(phase, done, len(jobs))

@@ -20,7 +20,7 @@ up for lower priorities' hours.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from flexbank.matching.decompose import Component
@@ -108,8 +108,8 @@ def forget_proofs(
     proven: dict[str, bool],
     bounds: dict[str, float],
     proof_seconds: dict[str, float],
-    before: Collection[int],
-    after: Collection[int],
+    before: Sequence[int],
+    after: Sequence[int],
 ) -> None:
     """A plan behind the first one on a priority loses that priority's proof and those
     after it (a proof holds given the higher priorities' hours of the plan it was made
@@ -118,7 +118,7 @@ def forget_proofs(
     for i, priority in enumerate(PRIORITIES):
         if behind:
             bounds.pop(priority, None)
-        behind = behind or list(after)[i] < list(before)[i]
+        behind = behind or after[i] < before[i]
         if behind:
             proven[priority] = False
             proof_seconds.pop(priority, None)

@@ -313,26 +313,10 @@ def region_scenario(scenario: Scenario, parts: Split, region: Region) -> Scenari
     )
 
 
-def bound_scenario(scenario: Scenario, parts: Split, region: Region) -> Scenario:
-    """A region's gaps with every worker who reaches them (home there or not): the
-    relaxations of these scenarios add up to a bound for the whole week, since every
-    gap is in one region and each worker's limits are only loosened."""
-    places = set(np.flatnonzero(parts.region_of_place == region.index).tolist())
-    workers = [w for w, p in parts.reached_places.items() if places.intersection(p.tolist())]
-    return sub_scenario(
-        scenario,
-        f"{scenario.name} / bound of region {region.index + 1} of {len(parts.regions)}",
-        workers,
-        region.gaps,
-        pins=[],  # a pin only takes away: the bound without pins holds with them
-    )
-
-
 __all__ = [
     "REGION_GAPS",
     "Region",
     "Split",
-    "bound_scenario",
     "region_scenario",
     "split",
     "sub_scenario",
