@@ -58,6 +58,11 @@ def summary_table(plan: Plan) -> Table:
         f"{extra.get('gaps', '?')} gaps filled, continuity {metrics.continuity}, "
         f"travel {metrics.travel_minutes} min, {metrics.solve_seconds:.1f} s"
     )
+    from flexbank.matching.phone_comparison import behind_phone_round
+
+    covered = {p: getattr(metrics.covered_hours, p) for p in PRIORITIES}
+    for line in behind_phone_round(covered, baseline):
+        table.caption += f"\n{line}"
     return table
 
 

@@ -15,7 +15,9 @@ falls short on a priority is lifted back to the phone round's hours:
   to its floor, then the rest as in section 3.
 
 A lifted plan is kept only if it reaches every floor; emergency hours are never given
-up for lower priorities' hours.
+up for lower priorities' hours. So a week can end below the phone round on a lower
+priority, but only where every plan at the phone round's hours covers fewer emergency
+hours (the plan's ``parts_below_phone_round_for_emergency`` counts those parts).
 """
 
 from __future__ import annotations
@@ -174,7 +176,8 @@ def raise_to_floors(
     """The part's plan fell below the phone round on some priority (hours of one
     priority bought with hours of a lower one): solve the part again, as one model,
     from the phone round, priority by priority, never below it on any. That plan is
-    taken unless it covers fewer emergency hours. Where it is behind the first plan
+    taken unless it covers fewer emergency hours (the part then stays below the phone
+    round on a lower priority, and the outcome counts it). Where it is behind the first plan
     on a priority, that priority and those after it lose their proofs (a proof holds
     given the higher priorities' hours of the plan it was made for)."""
     others = {p: s for p, s in plan.items() if p[0] not in part.workers}
@@ -183,9 +186,13 @@ def raise_to_floors(
     )
     raised = {**others, **{p: s for p, s in raised.items() if p[0] in part.workers}}
     before, after = levels(optimiser.problem, plan), levels(optimiser.problem, raised)
-    if not reaches(optimiser.problem, raised, part, floors) or after[0] < before[0]:
-        # emergency hours are never given up for lower priorities' (nor is a plan
-        # that does not reach the floors after all taken)
+    if not reaches(optimiser.problem, raised, part, floors):
+        return plan  # it did not reach the floors after all
+    if after[0] < before[0]:
+        # emergency hours are never given up for lower priorities' (rules.md section 3):
+        # the week is below the phone round on a lower priority because every plan at
+        # the phone round's hours covers fewer emergency hours than this one
+        optimiser.outcome.kept_for_emergency += 1
         return plan
     forget_proofs(result.proven, result.bounds, result.proof_seconds, before, after)
     optimiser.outcome.floored += 1

@@ -36,6 +36,7 @@ class Outcome:
     relaxation_seconds: float = 0.0
     proof_seconds: dict[str, float] = field(default_factory=dict)  # priority -> when proven
     floored: int = 0  # parts solved again to reach the phone round on every priority
+    kept_for_emergency: int = 0  # parts left below it to keep more emergency hours
 
     @property
     def optimal(self) -> bool:

@@ -117,6 +117,7 @@ def build_plan(
         bound_source=dict(outcome.bound_source),
         parts=outcome.parts,
         parts_raised_to_phone_round=outcome.floored,
+        parts_below_phone_round_for_emergency=outcome.kept_for_emergency,
         neighbourhoods=outcome.neighbourhoods,
         relaxation_seconds=round(outcome.relaxation_seconds, 3),
         proof_seconds={p: round(t, 3) for p, t in outcome.proof_seconds.items()},

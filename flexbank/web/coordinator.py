@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from flexbank import geo, timeline
+from flexbank.matching.phone_comparison import behind_phone_round
 from flexbank.models import PRIORITIES, Location, Worker
 from flexbank.policy import Policy
 from flexbank.services.contract import (
@@ -575,6 +576,7 @@ def register(router: APIRouter, web: Web) -> None:
             {(i["worker"].id, i["worker"].name) for i in assignments if i.get("worker")},
             key=lambda p: p[1],
         )
+        stages = _stages(run)
         return web.render(
             request,
             "coordinator/run.html",
@@ -590,7 +592,11 @@ def register(router: APIRouter, web: Web) -> None:
             priority_options=[("", "Any priority")] + [(p, word(p)) for p in PRIORITIES],
             provider_options=[("", "Any provider"), *providers],
             worker_options=[("", "Any worker"), *people],
-            stages=_stages(run),
+            stages=stages,
+            behind=behind_phone_round(
+                {s["priority"]: s["objective"] or 0.0 for s in stages},
+                {s["priority"]: s["baseline"] for s in stages if s["baseline"] is not None},
+            ),
             sentence=sentence,
         )
 
@@ -806,6 +812,7 @@ def _stages(run: RunOut) -> list[dict[str, Any]]:
     for p in PRIORITIES:
         rows.append(
             {
+                "priority": p,
                 "stage": f"{p.capitalize()} hours",
                 "objective": covered.get(p),
                 "bound": bound.get(p),
