@@ -110,7 +110,21 @@ def region_week(args: argparse.Namespace) -> dict[str, Any]:
     try:
         executor = RayExecutor()
         clock = time.monotonic()
-        plan = solve(scenario, executor=executor, time_limit=args.time_limit, workers=2, seed=0)
+        trace: dict[str, dict[str, Any]] = {}  # the plan's hours as each phase ended
+
+        def note(p: Any) -> None:
+            trace[p.phase] = {"elapsed": round(p.elapsed, 1)} | {
+                k: round(h, 2) for k, h in p.covered.items()
+            }
+
+        plan = solve(
+            scenario,
+            executor=executor,
+            time_limit=args.time_limit,
+            workers=2,
+            seed=0,
+            progress=note,
+        )
         wall = time.monotonic() - clock
         peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
         clock = time.monotonic()
@@ -150,6 +164,7 @@ def region_week(args: argparse.Namespace) -> dict[str, Any]:
         "workers_placed": extra.get("workers_placed"),
         "repaired": extra.get("repaired"),
         "phases": extra.get("phases"),
+        "hours_after_each_phase": trace,
         "subproblems": extra.get("subproblems"),
     }
 

@@ -5,8 +5,9 @@
 phone round, and returns the part's plan. A first-plan job stops at the phone round
 (the driver has a valid plan of the whole week once every region's is in). A boundary
 job also gets what its workers hold now and returns that instead when the optimiser
-finds nothing better for them (rules.md section 3 order). A bound job only solves the
-linear relaxation of its part.
+finds nothing better for them (rules.md section 3 order), or without solving when its
+build left too little of its time. A bound job only solves the linear relaxation of
+its part.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from flexbank.models import PRIORITIES, Plan, Scenario
 #: Share of the emergency stage's time one solve of its relaxation may take: its bound
 #: is the week's emergency bound, so it must be there at the end.
 EMERGENCY_LP_SHARE = 0.25
+
+#: A boundary job left less than this share of its time once built keeps what its
+#: workers hold (it cannot improve on it in that time, and must not run over).
+MIN_SOLVE_SHARE = 0.3
 
 JobKind = Literal["first", "emergency", "region", "boundary", "bound"]
 
@@ -88,6 +93,7 @@ def solve_job(job: Job) -> JobResult:
             build_seconds=time.monotonic() - started,
             seconds=time.monotonic() - started,
         )
+    candidates = len(problem.candidates)  # built here, so that the limit below counts them
     build_seconds = time.monotonic() - started
     limit = job.time_limit
     if job.workers != 1:  # the wall clock: the build and the explanations count too
@@ -95,7 +101,18 @@ def solve_job(job: Job) -> JobResult:
             0.2 * job.time_limit,
             EXPLAIN_SECONDS_PER_PAIR * len(problem.gaps) * len(problem.workers),
         )
-        limit = max(job.time_limit - (time.monotonic() - started) - reserve, 1.0)
+        limit = job.time_limit - (time.monotonic() - started) - reserve
+        if job.current and limit < MIN_SOLVE_SHARE * job.time_limit:
+            # a boundary job whose build took its time: what its workers hold stays
+            return JobResult(
+                job.kind,
+                job.name,
+                kept_current=True,
+                candidates=candidates,
+                build_seconds=build_seconds,
+                seconds=time.monotonic() - started,
+            )
+        limit = max(limit, 1.0)
     outcome = optimise(
         problem,
         pins.kept,

@@ -51,11 +51,15 @@ from flexbank.models import PRIORITIES, Plan, Scenario
 #: Shares of the time after the first plans: emergency hours across the week, the
 #: regions, the boundary rounds together, and what is kept for the re-check and merge.
 EMERGENCY_SHARE = 0.25
-REGION_SHARE = 0.45
-BOUNDARY_SHARE = 0.2
-RECHECK_SHARE = 0.1
-#: A boundary round with less than this share of the time limit left is skipped.
+REGION_SHARE = 0.35
+BOUNDARY_SHARE = 0.3
+RECHECK_SHARE = 0.05
+#: A boundary round with less than this share of the time limit left is skipped, and
+#: so is one whose jobs would get less than this many times the longest build of the
+#: jobs before it (a job needs its build and time to solve after it; see
+#: ``jobs.MIN_SOLVE_SHARE``).
 MIN_ROUND_SHARE = 0.03
+MIN_ROUND_BUILDS = 2.0
 #: The priorities whose bound the regions' relaxations give (emergency's comes from the
 #: emergency stage; routine's relaxation over every reaching worker costs more than it
 #: tells, so routine's bound is every routine gap filled).
@@ -117,12 +121,15 @@ class _Run:
         waves = math.ceil(jobs / self.executor.concurrency(jobs))
         return max(seconds / waves, 1.0)
 
-    def room(self, share: float, later: float) -> bool:
-        """Whether a skippable phase has time enough (always, in deterministic mode)."""
+    def room(self, share: float, later: float, build: float = 0.0) -> bool:
+        """Whether a skippable phase has time enough (always, in deterministic mode):
+        its share of the time left is at least ``MIN_ROUND_SHARE`` of the limit and
+        ``MIN_ROUND_BUILDS`` times ``build``, the seconds a job of it takes to build."""
         if self.workers == 1:
             return True
         left = self.time_limit - self.elapsed()
-        return left * share / (share + later) >= MIN_ROUND_SHARE * self.time_limit
+        seconds = left * share / (share + later)
+        return seconds >= max(MIN_ROUND_SHARE * self.time_limit, MIN_ROUND_BUILDS * build)
 
     def run(self, phase: str, jobs: Sequence[Job]) -> list[JobResult]:
         out: list[JobResult | None] = [None] * len(jobs)
@@ -152,7 +159,8 @@ def take(run: _Run, job: Job, result: JobResult) -> None:
     if result.kind == "first":
         run.holding.update(result.holding)
         return
-    assert result.plan is not None
+    if result.plan is None:  # a boundary job that kept what its workers hold
+        return
     if result.kind == "emergency":
         return  # settled, held by the regions: their plans bring it in
     if result.kind == "region":
@@ -228,10 +236,13 @@ def solve(
     seconds = run.limit(REGION_SHARE, later, len(region_jobs))
     region_results = run.run("regions", [_with_limit(j, seconds) for j in region_jobs])
 
+    # a boundary job is built from two regions' gaps: the regions' builds tell how
+    # long one takes, then the last round's
+    build = max((r.build_seconds for r in region_results), default=0.0)
     for k, pairs in enumerate(rounds):
         share = boundary_share / len(rounds)
         later = share * (len(rounds) - k - 1) + RECHECK_SHARE
-        if not run.room(share, later):
+        if not run.room(share, later, build):
             skipped = f"boundary round {k + 1} skipped"
             run.phases.append({"phase": skipped, "seconds": 0.0, "jobs": 0})
             continue
@@ -250,10 +261,11 @@ def solve(
             if n is not None and n.scenario.gaps
         ]
         seconds = run.limit(share, later, len(round_jobs))
-        run.run(
+        done = run.run(
             f"boundary round {k + 1} of {len(rounds)}",
             [_with_limit(j, seconds) for j in round_jobs],
         )
+        build = max((r.build_seconds for r in done), default=build)
     return _finish(run, parts, region_results + emergency)
 
 

@@ -163,18 +163,27 @@ class _Builder:
             length_k = problem.gaps[c.gap].length
             items.append((c.earliest, c.latest + length_k, k, float(length_k)))
         items.sort()
+        starts = [item[0] for item in items]
+        fixed_starts = [f.start for f in fixed]
+        total = [0.0]  # minutes of items[:i]
+        for item in items:
+            total.append(total[-1] + item[3])
         previous: set[int] = set()
-        for i, (start, _, _, _) in enumerate(items):
+        for i, start in enumerate(starts):
             end = start + length
-            inside: list[tuple[int, float]] = []
-            for s, e, k, minutes in items[i:]:
-                if s >= end:
-                    break
-                if e <= end:
-                    inside.append((k, minutes))
-            busy = sum(f.end - f.start for f in fixed if f.start >= start and f.end <= end)
+            last = bisect_left(starts, end, lo=i)  # items[i:last] start inside
+            if last - i < 2:
+                continue  # fewer than two pairs can be inside: it cannot bind
+            busy = sum(
+                f.end - f.start
+                for f in fixed[bisect_left(fixed_starts, start) : bisect_left(fixed_starts, end)]
+                if f.end <= end
+            )
             if busy > span:
                 continue  # commitments alone break it (rule 7 exempts such periods)
+            if total[last] - total[i] <= span - busy:
+                continue  # even every pair starting inside fits: it cannot bind
+            inside = [(k, minutes) for _, e, k, minutes in items[i:last] if e <= end]
             keys = {k for k, _ in inside}
             if len(keys) < 2 or keys <= previous or sum(m for _, m in inside) <= span - busy:
                 continue
