@@ -16,7 +16,7 @@ from flexbank.checker import check_plan, quality
 from flexbank.cli.solve import summary_table
 from flexbank.matching import solve, solver
 from flexbank.matching.baseline import phone_round
-from flexbank.matching.bound import relaxation
+from flexbank.matching.bound import LinearBound, relaxation
 from flexbank.matching.decompose import components
 from flexbank.matching.legality import Roster
 from flexbank.matching.plan import build_plan
@@ -124,6 +124,27 @@ def test_every_plan_stays_within_its_bound(workers: int, gaps: int, seed: int) -
     for priority in PRIORITIES:
         assert getattr(bound, priority) + 1e-6 >= getattr(plan.metrics.covered_hours, priority)
         assert extra["bound_source"][priority] in {"proof", "relaxation", "candidates"}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000), same_emergency=st.booleans())
+def test_a_relaxation_solved_again_takes_only_the_levels_it_knows(
+    seed: int, same_emergency: bool
+) -> None:
+    # the first level never depends on the plan, and a level whose higher priorities
+    # have the same minutes as before gives the same bound: those are taken, not solved
+    problem = Problem(small(10, 40, seed))
+    linear = LinearBound(problem, {})
+    phone = levels(problem, phone_round(problem, {}))
+    before = {p: float(phone[i]) for i, p in enumerate(PRIORITIES)}
+    known = linear.solve(before)
+    later = dict(before)
+    if not same_emergency:
+        later["emergency"] = max(0.0, later["emergency"] - 30)
+    reused = linear.solve(later, known=known)
+    fresh = linear.solve(later)
+    assert reused.bounds == fresh.bounds
+    assert reused.bounds["emergency"] == known.bounds["emergency"]
 
 
 def test_relaxation_counts_offered_hours() -> None:

@@ -27,7 +27,7 @@ from flexbank.models import PRIORITIES, Plan, Scenario
 
 #: Share of the emergency stage's time one solve of its relaxation may take: its bound
 #: is the week's emergency bound, so it must be there at the end.
-EMERGENCY_LP_SHARE = 0.25
+EMERGENCY_LP_SHARE = 0.4
 
 #: A boundary job left less than this share of its time once built keeps what its
 #: workers hold (it cannot improve on it in that time, and must not run over).

@@ -50,16 +50,17 @@ from flexbank.models import PRIORITIES, Plan, Scenario
 
 #: Shares of the time after the first plans: emergency hours across the week, the
 #: regions, the boundary rounds together, and what is kept for the re-check and merge.
-EMERGENCY_SHARE = 0.25
+EMERGENCY_SHARE = 0.35
 REGION_SHARE = 0.35
 BOUNDARY_SHARE = 0.3
 RECHECK_SHARE = 0.05
 #: A boundary round with less than this share of the time limit left is skipped, and
 #: so is one whose jobs would get less than this many times the longest build of the
-#: jobs before it (a job needs its build and time to solve after it; see
-#: ``jobs.MIN_SOLVE_SHARE``).
+#: jobs before it: a boundary job is built from two regions' gaps (about 1.3 times a
+#: region's build, measured on the 5,000 x 40,000 week) and needs time to solve after
+#: it (see ``jobs.MIN_SOLVE_SHARE``).
 MIN_ROUND_SHARE = 0.03
-MIN_ROUND_BUILDS = 2.0
+MIN_ROUND_BUILDS = 3.0
 #: The priorities whose bound the regions' relaxations give (emergency's comes from the
 #: emergency stage; routine's relaxation over every reaching worker costs more than it
 #: tells, so routine's bound is every routine gap filled).

@@ -47,6 +47,8 @@ class Relaxation:
     values: dict[str, dict[Pair, float]] = field(default_factory=dict)
     pairs: int = 0
     seconds: float = 0.0
+    #: the plan's minutes per priority it was solved for
+    plan_minutes: dict[str, float] = field(default_factory=dict)
 
 
 #: Up to this many candidate pairs, the relaxation asks every eligible worker of the
@@ -271,16 +273,23 @@ class LinearBound:
             self.cover = {p: builder.cover(p) for p in PRIORITIES}
         self.build_seconds = time.monotonic() - clock
 
-    def solve(self, plan_minutes: Mapping[str, float], seconds: float | None = None) -> Relaxation:
+    def solve(
+        self,
+        plan_minutes: Mapping[str, float],
+        seconds: float | None = None,
+        known: Relaxation | None = None,
+    ) -> Relaxation:
         """Bounds per priority, each given the plan's minutes of the higher priorities.
 
         Priority k's relaxation holds only the pairs of gaps of priority k and above
         (lower ones can only take room away), so the pressing levels are small LPs at
-        any size. With ``seconds``, each level gets a share of them; a level that does
-        not finish in time, and those after it, get no bound here.
+        any size. With ``seconds``, the levels that have gaps share them; a level that
+        does not finish in time, and those after it, get no bound here. A level that
+        ``known`` (an earlier solve) solved for the same minutes of the higher
+        priorities is taken from it (the first level always is: nothing is above it).
         """
         clock = time.monotonic()
-        out = Relaxation(pairs=len(self.pairs))
+        out = Relaxation(pairs=len(self.pairs), plan_minutes=dict(plan_minutes))
         builder = self.builder
         if not self.pairs:
             out.bounds = dict.fromkeys(PRIORITIES, 0.0)
@@ -298,38 +307,49 @@ class LinearBound:
             for c, pinned in zip(self.pairs, builder.pinned, strict=True)
         ]
         floors = []
+        covering = [bool(self.cover[p] or builder.cover_beyond(p)) for p in PRIORITIES]
+        same = known is not None  # the higher priorities' minutes are known's so far
         for level, priority in enumerate(PRIORITIES):
-            for k, var in enumerate(builder.x):
-                var.SetUb(1.0 if level_of[k] <= level else 0.0)
-            for g, var in builder.beyond.items():
-                room = builder.problem.gaps[g].headcount
-                var.SetUb(float(room) if rank[builder.problem.gaps[g].priority] <= level else 0.0)
-            if seconds is not None:
-                left = seconds - (time.monotonic() - clock)
-                if left <= 0:
-                    break
-                solver.SetTimeLimit(int(1000 * left / (len(PRIORITIES) - level)))
-            objective = solver.Objective()
-            objective.Clear()
             terms = self.cover[priority]
             beyond = builder.cover_beyond(priority)
-            for k, length in terms:
-                objective.SetCoefficient(builder.x[k], length)
-            for var, length in beyond:
-                objective.SetCoefficient(var, length)
-            objective.SetMaximization()
-            status = solver.Solve()
-            if status != pywraplp.Solver.OPTIMAL:
-                break
-            value = objective.Value()
-            out.bounds[priority] = float(math.floor(value + 1e-6))
-            out.values[priority] = {
-                (self.pairs[k].worker, self.pairs[k].gap): builder.x[k].solution_value()
-                for k, _ in terms
-                if builder.x[k].solution_value() > 1e-6
-            }
+            if same and known is not None and priority in known.bounds:
+                out.bounds[priority] = known.bounds[priority]
+                out.values[priority] = known.values.get(priority, {})
+            else:
+                for k, var in enumerate(builder.x):
+                    var.SetUb(1.0 if level_of[k] <= level else 0.0)
+                for g, var in builder.beyond.items():
+                    room = builder.problem.gaps[g].headcount
+                    var.SetUb(
+                        float(room) if rank[builder.problem.gaps[g].priority] <= level else 0.0
+                    )
+                if seconds is not None:
+                    left = seconds - (time.monotonic() - clock)
+                    if left <= 0:
+                        break
+                    shares = max(sum(covering[level:]), 1)
+                    solver.SetTimeLimit(int(1000 * left / shares))
+                objective = solver.Objective()
+                objective.Clear()
+                for k, length in terms:
+                    objective.SetCoefficient(builder.x[k], length)
+                for var, length in beyond:
+                    objective.SetCoefficient(var, length)
+                objective.SetMaximization()
+                status = solver.Solve()
+                if status != pywraplp.Solver.OPTIMAL:
+                    break
+                value = objective.Value()
+                out.bounds[priority] = float(math.floor(value + 1e-6))
+                out.values[priority] = {
+                    (self.pairs[k].worker, self.pairs[k].gap): builder.x[k].solution_value()
+                    for k, _ in terms
+                    if builder.x[k].solution_value() > 1e-6
+                }
+            mine = plan_minutes.get(priority, 0.0)
+            same = same and known is not None and known.plan_minutes.get(priority, 0.0) == mine
             # the next priorities are judged given this one's minutes in the plan
-            floor = solver.Constraint(plan_minutes.get(priority, 0.0) - 0.5, solver.infinity())
+            floor = solver.Constraint(mine - 0.5, solver.infinity())
             for k, length in terms:
                 floor.SetCoefficient(builder.x[k], length)
             for var, length in beyond:

@@ -337,7 +337,7 @@ def optimise(
         outcome.assignment = plan
     outcome.repaired = repair(problem, outcome.assignment)
     relaxed = (
-        linear.solve(_minutes(problem, outcome.assignment), lp_seconds)
+        linear.solve(_minutes(problem, outcome.assignment), lp_seconds, known=optimiser.guide)
         if linear is not None
         else Relaxation()
     )
