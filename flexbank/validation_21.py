@@ -7,11 +7,12 @@ negative or non-finite minutes, a ``max_minutes`` below ``min_minutes``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flexbank.geo import distance_km
-from flexbank.models import Location, Scenario
+from flexbank.models import Gap, Location, Pin, Scenario
 
 if TYPE_CHECKING:
     from flexbank.validation import Problem
@@ -199,8 +200,74 @@ def _cycle_problems(edges: dict[str, list[str]]) -> list[Problem]:
     return found
 
 
+def _start_range(gap: Gap, pin: Pin, base: dt.datetime) -> tuple[float, float]:
+    """The pinned pair's possible starts, in minutes from ``base``: its own start where
+    the pin gives one, else every allowed start of the gap."""
+    if pin.start is not None:
+        at = (pin.start - base).total_seconds() / 60
+        return at, at
+    lo = (gap.start - base).total_seconds() / 60
+    return lo, lo + gap.start_tolerance_minutes + gap.lateness_allowed
+
+
+def pin_dependency_problems(scenario: Scenario) -> list[Problem]:
+    """Pins that break rule 13 together (rules.md rule 4's last sentence): a pin on G
+    and a pin on the H it depends on whose starts cannot meet the interval, or one
+    worker pinned to both where the dependency asks for another worker. A pinned G
+    whose H is not pinned breaks nothing yet: the plan may fill H."""
+    problems: list[Problem] = []
+    gaps = {g.id: g for g in scenario.gaps}
+    pinned: dict[str, list[tuple[int, Pin]]] = {}
+    for k, pin in enumerate(scenario.pinned):
+        pinned.setdefault(pin.gap_id, []).append((k, pin))
+    for gap in scenario.gaps:
+        for entry in gap.after:
+            other = gaps.get(entry.gap_id)
+            if other is None or other.id == gap.id:
+                continue  # said by dependency_problems
+            for k, mine in pinned.get(gap.id, []):
+                for j, theirs in pinned.get(other.id, []):
+                    path = f"$.pinned[{k}]"
+                    if entry.other_worker and mine.worker_id == theirs.worker_id:
+                        problems.append(
+                            _problem(
+                                f"{path}.worker_id",
+                                f"{mine.worker_id} is pinned to gaps {gap.id} and {other.id} "
+                                f"(pinned[{j}]), which need different workers",
+                            )
+                        )
+                    base = min(gap.start, other.start)
+                    lo_g, hi_g = _start_range(gap, mine, base)
+                    lo_h, hi_h = _start_range(other, theirs, base)
+                    smallest, largest = lo_g - hi_h, hi_g - lo_h
+                    high = entry.max_minutes
+                    if largest < entry.min_minutes or (high is not None and smallest > high):
+                        asks = (
+                            f"{entry.min_minutes} to {high}"
+                            if high is not None
+                            else f"at least {entry.min_minutes}"
+                        )
+                        when = (
+                            f"{smallest:g}"
+                            if smallest == largest
+                            else f"{smallest:g} to {largest:g}"
+                        )
+                        problems.append(
+                            _problem(
+                                path,
+                                f"with the pin on gap {other.id} (pinned[{j}]), gap {gap.id} "
+                                f"starts {when} minutes after it; the dependency asks {asks}",
+                            )
+                        )
+    return problems
+
+
 def problems_21(scenario: Scenario) -> list[Problem]:
     """Every /2.1 whole-file problem (none for a scenario without /2.1 fields)."""
     if not scenario.minor:
         return []
-    return matrix_problems(scenario) + dependency_problems(scenario)
+    return (
+        matrix_problems(scenario)
+        + dependency_problems(scenario)
+        + pin_dependency_problems(scenario)
+    )

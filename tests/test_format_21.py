@@ -125,6 +125,34 @@ def test_a_location_far_from_its_place_is_a_stale_export() -> None:
     assert "m from place" in problems_of(data)["$.workers[0].home.place"]
 
 
+def test_pins_that_break_a_dependency_together_are_refused() -> None:
+    # the morning visit must start at least 770 minutes after the night shift: its
+    # allowed starts can (765 to 780), but not the start it is pinned at
+    data = v21()
+    data["gaps"][0]["after"] = [{"gap_id": "G00002", "min_minutes": 770}]
+    data["pinned"] = [
+        {"gap_id": "G00000", "worker_id": "W0000", "start": "2026-12-03T08:45:00+00:00"},
+        {"gap_id": "G00002", "worker_id": "W0001", "start": "2026-12-02T20:00:00+00:00"},
+    ]
+    found = problems_of(data)
+    assert found == {
+        "$.pinned[0]": "with the pin on gap G00002 (pinned[1]), gap G00000 starts 765 "
+        "minutes after it; the dependency asks at least 770"
+    }
+    # pinned later, or without a start, the visit can meet it
+    data["pinned"][0]["start"] = "2026-12-03T08:55:00+00:00"
+    assert load_scenario(copy.deepcopy(data)).pinned
+    del data["pinned"][0]["start"]
+    assert load_scenario(copy.deepcopy(data)).pinned
+    # one worker pinned to both where the dependency asks for another worker
+    data["gaps"][0]["after"] = [{"gap_id": "G00002", "min_minutes": 0, "other_worker": True}]
+    data["pinned"][1]["worker_id"] = "W0000"
+    assert problems_of(data) == {
+        "$.pinned[0].worker_id": "W0000 is pinned to gaps G00000 and G00002 (pinned[1]), "
+        "which need different workers"
+    }
+
+
 def test_dependency_problems_name_the_field() -> None:
     data = v21()
     g0, g1, g2 = (g["id"] for g in data["gaps"][:3])
