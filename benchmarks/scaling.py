@@ -182,7 +182,7 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
     for cpus in (1, 2):
         ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
         try:
-            executor = RayExecutor(cpus_per_task=1)
+            executor = RayExecutor()
             clock = time.monotonic()
             plan = solve(
                 scenario,
