@@ -50,10 +50,13 @@ def test_a_boundary_job_with_time_solves_to_a_valid_plan() -> None:
 def test_a_round_needs_its_share_of_the_time_left_to_hold_its_builds() -> None:
     found, _ = _neighbourhood()
     run = _Run(found.scenario, InProcess(), 100.0, 2, 0, solve_job, None)
-    # half the time left (about 100 s) is this round's
+    # half the time left (about 50 of 100 s) is this round's; in this process its jobs
+    # run one after another, so each of four gets a quarter of that
     assert run.room(0.1, 0.1)
-    assert run.room(0.1, 0.1, build=40.0 / MIN_ROUND_BUILDS)
-    assert not run.room(0.1, 0.1, build=60.0 / MIN_ROUND_BUILDS)
+    assert run.room(0.1, 0.1, jobs=1, build=40.0 / MIN_ROUND_BUILDS)
+    assert not run.room(0.1, 0.1, jobs=1, build=60.0 / MIN_ROUND_BUILDS)
+    assert run.room(0.1, 0.1, jobs=4, build=12.0 / MIN_ROUND_BUILDS)
+    assert not run.room(0.1, 0.1, jobs=4, build=14.0 / MIN_ROUND_BUILDS)
     # in deterministic mode the clock decides nothing
     run.workers = 1
-    assert run.room(0.1, 0.1, build=1e6)
+    assert run.room(0.1, 0.1, jobs=4, build=1e6)

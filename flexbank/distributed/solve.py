@@ -51,16 +51,18 @@ from flexbank.models import PRIORITIES, Plan, Scenario
 #: Shares of the time after the first plans: emergency hours across the week, the
 #: regions, the boundary rounds together, and what is kept for the re-check and merge.
 EMERGENCY_SHARE = 0.35
-REGION_SHARE = 0.35
-BOUNDARY_SHARE = 0.3
+REGION_SHARE = 0.15
+BOUNDARY_SHARE = 0.5
 RECHECK_SHARE = 0.05
 #: A boundary round with less than this share of the time limit left is skipped, and
-#: so is one whose jobs would get less than this many times the longest build of the
-#: jobs before it: a boundary job is built from two regions' gaps (about 1.3 times a
-#: region's build, measured on the 5,000 x 40,000 week) and needs time to solve after
-#: it (see ``jobs.MIN_SOLVE_SHARE``).
+#: so is one whose jobs would each get less than ``MIN_ROUND_BUILDS`` times the time a
+#: job of it takes to build (it needs time to solve after it; see
+#: ``jobs.MIN_SOLVE_SHARE``). Before the first round that is guessed from the regions'
+#: builds: a boundary job is built from two regions' gaps, and took about
+#: ``BOUNDARY_BUILDS`` times a region's build on the 5,000 x 40,000 week.
 MIN_ROUND_SHARE = 0.03
-MIN_ROUND_BUILDS = 3.0
+MIN_ROUND_BUILDS = 2.0
+BOUNDARY_BUILDS = 2.5
 #: The priorities whose bound the regions' relaxations give (emergency's comes from the
 #: emergency stage; routine's relaxation over every reaching worker costs more than it
 #: tells, so routine's bound is every routine gap filled).
@@ -122,15 +124,19 @@ class _Run:
         waves = math.ceil(jobs / self.executor.concurrency(jobs))
         return max(seconds / waves, 1.0)
 
-    def room(self, share: float, later: float, build: float = 0.0) -> bool:
-        """Whether a skippable phase has time enough (always, in deterministic mode):
-        its share of the time left is at least ``MIN_ROUND_SHARE`` of the limit and
-        ``MIN_ROUND_BUILDS`` times ``build``, the seconds a job of it takes to build."""
+    def room(self, share: float, later: float, jobs: int = 1, build: float = 0.0) -> bool:
+        """Whether a skippable phase of ``jobs`` jobs has time enough (always, in
+        deterministic mode): its share of the time left is at least ``MIN_ROUND_SHARE``
+        of the limit, and each job's (see :meth:`limit`) ``MIN_ROUND_BUILDS`` times
+        ``build``, the seconds a job of it takes to build."""
         if self.workers == 1:
             return True
         left = self.time_limit - self.elapsed()
         seconds = left * share / (share + later)
-        return seconds >= max(MIN_ROUND_SHARE * self.time_limit, MIN_ROUND_BUILDS * build)
+        return (
+            seconds >= MIN_ROUND_SHARE * self.time_limit
+            and self.limit(share, later, jobs) >= MIN_ROUND_BUILDS * build
+        )
 
     def run(self, phase: str, jobs: Sequence[Job]) -> list[JobResult]:
         out: list[JobResult | None] = [None] * len(jobs)
@@ -237,13 +243,13 @@ def solve(
     seconds = run.limit(REGION_SHARE, later, len(region_jobs))
     region_results = run.run("regions", [_with_limit(j, seconds) for j in region_jobs])
 
-    # a boundary job is built from two regions' gaps: the regions' builds tell how
-    # long one takes, then the last round's
-    build = max((r.build_seconds for r in region_results), default=0.0)
+    # how long a boundary job takes to build: guessed from the regions', then the last
+    # round's
+    build = BOUNDARY_BUILDS * max((r.build_seconds for r in region_results), default=0.0)
     for k, pairs in enumerate(rounds):
         share = boundary_share / len(rounds)
         later = share * (len(rounds) - k - 1) + RECHECK_SHARE
-        if not run.room(share, later, build):
+        if not run.room(share, later, len(pairs), build):
             skipped = f"boundary round {k + 1} skipped"
             run.phases.append({"phase": skipped, "seconds": 0.0, "jobs": 0})
             continue
