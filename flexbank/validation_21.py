@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flexbank.geo import distance_km
-from flexbank.models import Gap, Location, Pin, Scenario
+from flexbank.models import Dependency, Gap, Location, Pin, Scenario
 
 if TYPE_CHECKING:
     from flexbank.validation import Problem
@@ -146,18 +146,10 @@ def dependency_problems(scenario: Scenario) -> list[Problem]:
             edges.setdefault(gap.id, []).append(entry.gap_id)
             # allowed starts, in minutes from the earlier of the two opening times
             base = min(gap.start, other.start)
-            lo_g = (gap.start - base).total_seconds() / 60
-            hi_g = lo_g + gap.start_tolerance_minutes + gap.lateness_allowed
-            lo_h = (other.start - base).total_seconds() / 60
-            hi_h = lo_h + other.start_tolerance_minutes + other.lateness_allowed
-            smallest, largest = lo_g - hi_h, hi_g - lo_h
-            high = entry.max_minutes
-            if largest < entry.min_minutes or (high is not None and smallest > high):
-                interval = (
-                    f"{entry.min_minutes} to {high}"
-                    if high is not None
-                    else f"at least {entry.min_minutes}"
-                )
+            smallest, largest, interval = _between(
+                entry, _start_range(gap, None, base), _start_range(other, None, base)
+            )
+            if interval:
                 problems.append(
                     _problem(
                         path,
@@ -200,14 +192,27 @@ def _cycle_problems(edges: dict[str, list[str]]) -> list[Problem]:
     return found
 
 
-def _start_range(gap: Gap, pin: Pin, base: dt.datetime) -> tuple[float, float]:
-    """The pinned pair's possible starts, in minutes from ``base``: its own start where
-    the pin gives one, else every allowed start of the gap."""
-    if pin.start is not None:
+def _start_range(gap: Gap, pin: Pin | None, base: dt.datetime) -> tuple[float, float]:
+    """The possible starts of the gap, or of a pinned pair on it, in minutes from
+    ``base``: the pin's own start where it gives one, else every allowed start."""
+    if pin is not None and pin.start is not None:
         at = (pin.start - base).total_seconds() / 60
         return at, at
     lo = (gap.start - base).total_seconds() / 60
     return lo, lo + gap.start_tolerance_minutes + gap.lateness_allowed
+
+
+def _between(
+    entry: Dependency, g: tuple[float, float], h: tuple[float, float]
+) -> tuple[float, float, str]:
+    """How many minutes after H's start G can start (smallest, largest), and, when no
+    such start meets the dependency, what it asks ("" when one does)."""
+    smallest, largest = g[0] - h[1], g[1] - h[0]
+    high = entry.max_minutes
+    if largest >= entry.min_minutes and (high is None or smallest <= high):
+        return smallest, largest, ""
+    asks = f"{entry.min_minutes} to {high}" if high is not None else f"at least {entry.min_minutes}"
+    return smallest, largest, asks
 
 
 def pin_dependency_problems(scenario: Scenario) -> list[Problem]:
@@ -237,16 +242,10 @@ def pin_dependency_problems(scenario: Scenario) -> list[Problem]:
                             )
                         )
                     base = min(gap.start, other.start)
-                    lo_g, hi_g = _start_range(gap, mine, base)
-                    lo_h, hi_h = _start_range(other, theirs, base)
-                    smallest, largest = lo_g - hi_h, hi_g - lo_h
-                    high = entry.max_minutes
-                    if largest < entry.min_minutes or (high is not None and smallest > high):
-                        asks = (
-                            f"{entry.min_minutes} to {high}"
-                            if high is not None
-                            else f"at least {entry.min_minutes}"
-                        )
+                    smallest, largest, asks = _between(
+                        entry, _start_range(gap, mine, base), _start_range(other, theirs, base)
+                    )
+                    if asks:
                         when = (
                             f"{smallest:g}"
                             if smallest == largest
