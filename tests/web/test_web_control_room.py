@@ -234,3 +234,28 @@ def test_publish_asks_first_and_says_how_many_offers_to_how_many_workers(
     sent = len(service.bank.list_offers(SYSTEM)) - before
     assert sent == int(counts.group(1))
     assert f"{sent} offers sent to {counts.group(2)} worker" in done.text
+
+
+def test_a_plan_below_the_phone_round_says_why_in_hours(
+    coordinator: TestClient, service: Service
+) -> None:
+    # a plan that kept more emergency hours than the phone round at the cost of
+    # routine ones (as the optimiser may: rules.md section 3) says so under the table
+    from flexbank.adapters.orm import RunRow
+
+    run = service.bank.run_allocation(SYSTEM, days=1, time_limit=2)
+    page = coordinator.get(f"/app/coordinator/runs/{run.id}")
+    assert "fewer than a phone round would cover" not in page.text
+    with service.bank.ctx.uow() as uow:
+        row = uow.session.get(RunRow, run.id)
+        assert row is not None
+        metrics = dict(row.metrics)
+        metrics["covered_hours"] = {"emergency": 4.0, "urgent": 1.0, "routine": 0.0}
+        metrics["baseline_covered_hours"] = {"emergency": 2.0, "urgent": 1.0, "routine": 4.0}
+        row.metrics = metrics
+        uow.commit()
+    page = coordinator.get(f"/app/coordinator/runs/{run.id}")
+    assert (
+        "Routine: 4 hours fewer than a phone round would cover, because the same workers "
+        "cover 2 hours more emergency work." in page.text
+    )
