@@ -230,6 +230,7 @@ def pin_dependency_problems(scenario: Scenario) -> list[Problem]:
             other = gaps.get(entry.gap_id)
             if other is None or other.id == gap.id:
                 continue  # said by dependency_problems
+            base = min(gap.start, other.start)
             for k, mine in pinned.get(gap.id, []):
                 for j, theirs in pinned.get(other.id, []):
                     path = f"$.pinned[{k}]"
@@ -241,7 +242,6 @@ def pin_dependency_problems(scenario: Scenario) -> list[Problem]:
                                 f"(pinned[{j}]), which need different workers",
                             )
                         )
-                    base = min(gap.start, other.start)
                     smallest, largest, asks = _between(
                         entry, _start_range(gap, mine, base), _start_range(other, theirs, base)
                     )

@@ -3,24 +3,19 @@ whose build took its time keeps what its workers hold instead of running over.""
 
 from __future__ import annotations
 
+from test_regions import region_phone_rounds, two_borough_week
+
 from flexbank.checker import check_plan
 from flexbank.distributed.executor import InProcess
 from flexbank.distributed.jobs import Job, solve_job
 from flexbank.distributed.solve import MIN_ROUND_BUILDS, _Run, take
 from flexbank.matching import boundary, regions
-from flexbank.matching.baseline import phone_round
-from flexbank.matching.problem import Problem
-from flexbank.sample.region import generate_region
 
 
 def _neighbourhood() -> tuple[boundary.Neighbourhood, dict]:
-    week = generate_region(2, 50, 300, seed=4)
+    week = two_borough_week()
     parts = regions.split(week, max_gaps=90)
-    holding = {}
-    for region in parts.regions:
-        problem = Problem(regions.region_scenario(week, parts, region))
-        for (w, g), start in phone_round(problem, {}).items():
-            holding[(problem.gaps[g].id, problem.workers[w].id)] = problem.instant(start)
+    holding = region_phone_rounds(week, parts)
     found = boundary.neighbourhood(week, parts, boundary.seam_rounds(parts)[0][0], holding)
     assert found is not None and found.current
     return found, holding

@@ -80,15 +80,20 @@ def test_boroughs_far_apart_are_separate_components_with_no_boundary() -> None:
         assert len({g.split("-")[0] for g in region.gaps}) == 1
 
 
+def region_phone_rounds(week: Scenario, parts: regions.Split) -> regions.Holding:
+    """The merged plan of every region's phone round, (gap id, worker id) -> start."""
+    holding: regions.Holding = {}
+    for region in parts.regions:
+        problem = Problem(regions.region_scenario(week, parts, region))
+        for (w, g), start in phone_round(problem, {}).items():
+            holding[(problem.gaps[g].id, problem.workers[w].id)] = problem.instant(start)
+    return holding
+
+
 def test_a_neighbourhood_holds_the_free_places_and_what_its_workers_hold() -> None:
     week = two_borough_week()
     parts = regions.split(week, max_gaps=90)
-    holding = {}
-    for region in parts.regions:
-        sub = regions.region_scenario(week, parts, region)
-        problem = Problem(sub)
-        for (w, g), start in phone_round(problem, {}).items():
-            holding[(problem.gaps[g].id, problem.workers[w].id)] = problem.instant(start)
+    holding = region_phone_rounds(week, parts)
     pair = boundary.seam_rounds(parts)[0][0]
     found = boundary.neighbourhood(week, parts, pair, holding)
     assert found is not None

@@ -169,8 +169,9 @@ def take(run: _Run, job: Job, result: JobResult) -> None:
     if result.kind == "first":
         run.holding.update(result.holding)
         return
-    if result.plan is None:  # a boundary job that kept what its workers hold
-        return
+    if result.kind == "boundary" and result.plan is None:
+        return  # it kept what its workers hold, without solving
+    assert result.plan is not None
     if result.kind == "emergency":
         return  # settled, held by the regions: their plans bring it in
     if result.kind == "region":

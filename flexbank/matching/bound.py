@@ -307,12 +307,14 @@ class LinearBound:
             for c, pinned in zip(self.pairs, builder.pinned, strict=True)
         ]
         floors = []
-        covering = [bool(self.cover[p] or builder.cover_beyond(p)) for p in PRIORITIES]
-        same = known is not None  # the higher priorities' minutes are known's so far
+        beyond_of = {p: builder.cover_beyond(p) for p in PRIORITIES}
+        covering = [bool(self.cover[p] or beyond_of[p]) for p in PRIORITIES]
+        known = known or Relaxation()  # an empty one knows no level
+        same = True  # the higher priorities' minutes are known's so far
         for level, priority in enumerate(PRIORITIES):
             terms = self.cover[priority]
-            beyond = builder.cover_beyond(priority)
-            if same and known is not None and priority in known.bounds:
+            beyond = beyond_of[priority]
+            if same and priority in known.bounds:
                 out.bounds[priority] = known.bounds[priority]
                 out.values[priority] = known.values.get(priority, {})
             else:
@@ -347,7 +349,7 @@ class LinearBound:
                     if builder.x[k].solution_value() > 1e-6
                 }
             mine = plan_minutes.get(priority, 0.0)
-            same = same and known is not None and known.plan_minutes.get(priority, 0.0) == mine
+            same = same and known.plan_minutes.get(priority, 0.0) == mine
             # the next priorities are judged given this one's minutes in the plan
             floor = solver.Constraint(mine - 0.5, solver.infinity())
             for k, length in terms:
