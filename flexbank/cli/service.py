@@ -61,6 +61,8 @@ class DemoGap:
     provider_id: str
     worker_id: str
     gap: GapIn
+    #: the next best worker for the visit, if any (a decline passes to them)
+    next_worker_id: str | None = None
 
 
 def sample_start(now: dt.datetime, zone: ZoneInfo) -> dt.date:
@@ -82,7 +84,9 @@ def find_demo_gap(
 
     It starts on the hour between 1 hour and the urgent window from ``now`` (daytime
     first, when most workers are available), inside the scenario's horizon; the worker is
-    the best by :func:`flexbank.rank` (the same ranking the service offers by).
+    the best by :func:`flexbank.rank` (the same ranking the service offers by). A visit
+    that a second worker can take too is preferred, so that a decline has someone to
+    pass to (which visits those are depends on the time of day ``now`` gives).
     """
     from flexbank.matching.rank import rank
 
@@ -103,6 +107,7 @@ def find_demo_gap(
     home_care = {p.id for p in scenario.providers if p.kind == "home_care"}
     clients = [c for c in scenario.clients if c.provider_id in home_care]
     plan = Plan(format="flexbank.plan/1", scenario=scenario.name, status="feasible")
+    only_one: DemoGap | None = None
     for _, _, start in windows[:6]:
         end = start + dt.timedelta(minutes=minutes)
         for client in clients[:12]:
@@ -119,10 +124,12 @@ def find_demo_gap(
                 json.dumps({**fields, "id": "DEMO-GAP", "provider_id": client.provider_id})
             )
             with_gap = scenario.model_copy(update={"gaps": [*scenario.gaps, trial]})
-            best = rank(with_gap, plan, trial.id, k=1).best
-            if best:
-                return DemoGap(client.provider_id, best[0].worker_id, gap)
-    return None
+            best = rank(with_gap, plan, trial.id, k=2).best
+            if len(best) >= 2:
+                return DemoGap(client.provider_id, best[0].worker_id, gap, best[1].worker_id)
+            if best and only_one is None:
+                only_one = DemoGap(client.provider_id, best[0].worker_id, gap)
+    return only_one
 
 
 @db_app.command("load-sample")

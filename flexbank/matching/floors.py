@@ -5,8 +5,10 @@ urgent hours with routine ones and end with fewer routine hours than the phone r
 The coordinator compares every priority with their phone round, so a part whose plan
 falls short on a priority is lifted back to the phone round's hours:
 
-- a part solved as one model is solved again from the phone round with its hours as
-  floors (:func:`raise_to_floors`, with the optimiser's own stages);
+- a part solved as one model reaches the phone round's routine hours in its last
+  stage where it can, giving up urgent hours in steps (:mod:`slide`); if it still
+  falls short, it is solved again from the phone round with its hours as floors
+  (:func:`raise_to_floors`, with the optimiser's own stages);
 - a part too large for one model is *lifted* by neighbourhood search from its plan
   (:func:`lift`): each neighbourhood keeps its emergency minutes, keeps the priorities
   between at least at the phone round's hours, and raises the short priority up to the
@@ -156,6 +158,19 @@ def lift(
     budget.charge(search.deterministic_time)
     optimiser.deterministic_time += search.deterministic_time
     optimiser.outcome.history.extend(search.history)
+    return taken_if_lifted(optimiser, part, plan, lifted, floors, result)
+
+
+def taken_if_lifted(
+    optimiser: Optimiser,
+    part: Component,
+    plan: dict[Pair, int],
+    lifted: dict[Pair, int],
+    floors: Mapping[str, int],
+    result: PartResult,
+) -> dict[Pair, int]:
+    """The lifted plan if it reaches every floor (the proofs it is behind the plan on
+    go), else the plan."""
     if not reaches(optimiser.problem, lifted, part, floors):
         return plan
     before, after = levels(optimiser.problem, plan), levels(optimiser.problem, lifted)
@@ -208,4 +223,5 @@ __all__ = [
     "raise_to_floors",
     "reaches",
     "short_of",
+    "taken_if_lifted",
 ]

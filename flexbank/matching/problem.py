@@ -255,8 +255,12 @@ class Problem:
 
     def week_of(self, minute: int) -> int:
         """Index of the local ISO week holding ``minute`` (0 = the horizon's first)."""
-        monday = week_monday(local_date(self.instant(minute), self.tz))
-        return (monday - self.first_monday).days // 7
+        cache = self.__dict__.setdefault("_week_of_cache", {})
+        found = cache.get(minute)
+        if found is None:
+            monday = week_monday(local_date(self.instant(minute), self.tz))
+            found = cache[minute] = (monday - self.first_monday).days // 7
+        return found
 
     def week(self, index: int) -> Week:
         return self._weeks_cache(index)

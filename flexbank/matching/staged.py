@@ -49,6 +49,17 @@ PROOF_SHARE = {"emergency": 0.5, "urgent": 0.35, "routine": 0.15}
 CLOSE_GAP = 0.05
 #: The least time of a stage's first search (seconds, or deterministic seconds).
 FIRST_SECONDS = 4.0
+#: The least time to complete a model's hint (see :func:`hint_seconds`).
+HINT_SECONDS = 1.5
+
+
+def hint_seconds(seconds: float) -> float:
+    """Time to complete the hint of a search of ``seconds``: a tenth, but never less
+    than presolving the model takes (measured on the 60 x 400 sample week's whole model,
+    2 cores: 0.65 s; with the 0.57 s that a tenth of a 5.7 s search gave, the hint
+    stayed partial and no search after it found a plan at all), nor more than half the
+    time or 5 s."""
+    return min(max(seconds * 0.1, HINT_SECONDS), seconds / 2, 5.0)
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,8 @@ class StagedSolve:
         #: the order in which the criteria (indices into STAGE_NAMES) rank two plans:
         #: rules.md section 3 unless a lift to the phone round's hours says otherwise
         self.order: tuple[int, ...] = tuple(range(len(STAGE_NAMES)))
+        #: the holds of :meth:`hold`, with the free minutes each holds
+        self.held: dict[str, tuple[cp_model.Constraint, int]] = {}
 
     @property
     def size(self) -> int:
@@ -145,7 +158,8 @@ class StagedSolve:
         for name in names:
             expression = self.terms[name]
             if not isinstance(expression, int):
-                self.mm.model.add(expression >= self.free_value(name, self.current))
+                value = self.free_value(name, self.current)
+                self.held[name] = (self.mm.model.add(expression >= value), value)
 
     def floor(self, minimum: Mapping[str, int], workers: Collection[int]) -> None:
         """Floors on covered minutes of ``workers``' plan, per priority (the phone round's
@@ -155,7 +169,7 @@ class StagedSolve:
             expression = self.terms[name]
             if isinstance(expression, int):
                 continue  # nothing free: the fixed part is what it is
-            self.mm.model.add(expression >= least - self._fixed(name, workers))
+            self.mm.model.add(expression >= least - self.fixed_minutes(name, workers))
 
     def cap(self, most: Mapping[str, int], workers: Collection[int]) -> None:
         """Caps on covered minutes of ``workers``' plan, per priority: a lift to the
@@ -164,9 +178,9 @@ class StagedSolve:
         for name, top in most.items():
             expression = self.terms[name]
             if not isinstance(expression, int):
-                self.mm.model.add(expression <= top - self._fixed(name, workers))
+                self.mm.model.add(expression <= top - self.fixed_minutes(name, workers))
 
-    def _fixed(self, name: str, workers: Collection[int]) -> int:
+    def fixed_minutes(self, name: str, workers: Collection[int]) -> int:
         """Covered minutes of priority ``name`` in the fixed part of ``workers``' plan."""
         chosen = set(workers)
         gaps = self.problem.gaps
@@ -201,7 +215,7 @@ class StagedSolve:
             if not isinstance(start, int) and pair in self.current:
                 model.add_hint(start, self.current[pair])
 
-    def _complete_hint(self, seconds: float) -> bool:
+    def complete_hint(self, seconds: float) -> bool:
         """Turn the partial hint (who works where) into a complete one, if it fits."""
         solver = cp_model.CpSolver()
         self._params(solver, seconds)
@@ -244,7 +258,8 @@ class StagedSolve:
         """Solve ``stages`` in order within ``seconds``; returns the best assignment."""
         budget_left = Budget(seconds, self.workers == 1)
         before = self.deterministic_time
-        self._complete_hint(min(seconds * 0.1, 5.0))
+        if self.incumbent_values is None:  # a search before this one left a complete plan
+            self.complete_hint(hint_seconds(seconds))
         budget_left.charge(self.deterministic_time - before)
         model = self.mm.model
         for position, name in enumerate(stages):
@@ -272,11 +287,11 @@ class StagedSolve:
             # model alone can take that long, and without it there is no answer at all
             first = min(budget, max(budget * PROOF_SHARE.get(name, 0.3), FIRST_SECONDS))
             rest = budget - first
-            outcome = self._attempt(name, first, budget_left, lns=False)
+            outcome = self.attempt(name, first, budget_left, lns=False)
             if outcome is None and rest > 0.3:
                 # nothing yet (a hint that did not complete): the rest of the time goes
                 # on searching for a first answer
-                outcome = self._attempt(name, rest, budget_left, lns=False)
+                outcome = self.attempt(name, rest, budget_left, lns=False)
                 rest = 0.0
             if outcome is None:
                 # no answer in time: keep the best plan so far and stop here, so that
@@ -290,7 +305,7 @@ class StagedSolve:
                 # 120 x 900 sample week's urgent stage: 14,325 against 13,845 minutes in
                 # 20 s)
                 close = self._gap(name, value) <= CLOSE_GAP
-                again = self._attempt(name, rest, budget_left, lns=not close)
+                again = self.attempt(name, rest, budget_left, lns=not close)
                 if again is not None:
                     optimal = again[0]
                     value = max(value, again[1]) if maximise else min(value, again[1])
@@ -305,7 +320,7 @@ class StagedSolve:
             return 1.0
         return max(0.0, bound - value) / max(abs(bound), 1.0)
 
-    def _attempt(
+    def attempt(
         self, name: str, seconds: float, budget_left: Budget, *, lns: bool
     ) -> tuple[bool, int] | None:
         """One solve of the stage's objective: (proven optimal, the level's value held

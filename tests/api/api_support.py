@@ -1,5 +1,5 @@
 """Helpers of the API tests: a real SqlBank on SQLite (or PostgreSQL) holding a small
-Bury sample whose week covers tomorrow, demo tokens, and a TestClient."""
+Bury sample whose days cover today and tomorrow, demo tokens, and a TestClient."""
 
 from __future__ import annotations
 
@@ -73,13 +73,21 @@ def make_bank(settings: Settings) -> Bank:
 def build_world(settings: Settings, workers: int = 16, gaps: int = 40, seed: int = 11) -> World:
     bank = make_bank(settings)
     now = dt.datetime.now(dt.UTC)
-    scenario = generate(workers, gaps, seed, start=sample_start(now, ZoneInfo(settings.timezone)))
+    # from the Monday of this week to the end of tomorrow's, so that the next urgent
+    # window is inside the week on a Sunday too
+    today = sample_start(now - dt.timedelta(days=1), ZoneInfo(settings.timezone))
+    scenario = generate(workers, gaps, seed, start=today, days=8)
     bank.import_scenario(Actor.system(), scenario)
     demo = find_demo_gap(scenario, now, settings)
     assert demo is not None, "no worker of the sample can take an urgent visit now"
     providers = [p.id for p in scenario.providers]
     other_provider = next(p for p in providers if p != demo.provider_id)
-    other_worker = next(w.id for w in scenario.workers if w.id != demo.worker_id)
+    # a worker who has never visited the demo visit's client: the client is none of theirs
+    other_worker = next(
+        w.id
+        for w in scenario.workers
+        if w.id != demo.worker_id and all(h.client_id != demo.gap.client_id for h in w.history)
+    )
     world = World(
         bank=bank,
         settings=settings,

@@ -1,0 +1,96 @@
+"""The slide: a last stage reaches the phone round's routine hours by giving up urgent
+hours in steps, as few as it takes (flexbank/matching/slide.py)."""
+
+from __future__ import annotations
+
+import pytest
+from matching_factories import DAY, HOUR, gap, place, problem, worker
+from test_optimiser import urgent_hours_bought_with_routine
+
+from flexbank.checker import check_plan
+from flexbank.matching import floors, solve, solver
+from flexbank.matching.problem import Problem
+from flexbank.matching.slide import slide
+from flexbank.matching.staged import StagedSolve
+from flexbank.models import PRIORITIES
+
+
+def trade(*, spare_worker: bool) -> Problem:
+    """Ann (nursing) and Bob; two 2-hour urgent calls (the second needs nursing) and a
+    4-hour routine shift at the time of the first call. With both calls covered, Ann
+    works the second and Bob the first, and nobody is left for the routine shift;
+    with ``spare_worker``, Cat can work it."""
+    workers = [worker("ANN", skills=[{"name": "nursing"}]), worker("BOB", home=place(1))]
+    if spare_worker:
+        workers.append(worker("CAT", home=place(1)))
+    return problem(
+        workers,
+        [
+            gap("U1", DAY + 9 * HOUR, 2 * HOUR, priority="urgent"),
+            gap("U2", DAY + 10 * HOUR, 2 * HOUR, priority="urgent", skills=["nursing"]),
+            gap("R1", DAY + 9 * HOUR, 4 * HOUR, priority="routine"),
+        ],
+    )
+
+
+def both_calls(p: Problem) -> StagedSolve:
+    """The last stage from the plan covering both urgent calls, their minutes held."""
+    worker_of = {w.id: w.index for w in p.workers}
+    gap_of = {g.id: g for g in p.gaps}
+    current = {
+        (worker_of["BOB"], gap_of["U1"].index): gap_of["U1"].start,
+        (worker_of["ANN"], gap_of["U2"].index): gap_of["U2"].start,
+    }
+    staged = StagedSolve(p, current, workers=1, seed=0)
+    staged.hold(PRIORITIES[:2])
+    staged.run(2.0, ("routine",))
+    return staged
+
+
+def covered(staged: StagedSolve) -> tuple[int, int]:
+    return (
+        staged.free_value("urgent", staged.incumbent),
+        staged.free_value("routine", staged.incumbent),
+    )
+
+
+def test_the_slide_gives_up_urgent_hours_in_steps_until_routine_reaches_its_floor() -> None:
+    staged = both_calls(trade(spare_worker=False))
+    assert covered(staged) == (240, 0)  # held urgent: the routine shift stays open
+    moved = slide(staged, "routine", 240, "urgent", 120, 5.0)
+    # the hold goes from 4 urgent hours to 3 (no plan covers 3) to 2, where the routine
+    # shift is covered
+    assert (moved.reached, moved.lowered, moved.steps) == (True, True, 3)
+    assert covered(staged) == (120, 240)
+
+
+def test_the_slide_keeps_the_urgent_hours_where_routine_reaches_its_floor_without() -> None:
+    staged = both_calls(trade(spare_worker=True))
+    staged.incumbent = dict(staged.current)  # as if the routine search found nothing
+    moved = slide(staged, "routine", 240, "urgent", 120, 5.0)
+    assert (moved.reached, moved.lowered, moved.steps) == (True, False, 1)
+    assert covered(staged) == (240, 240)
+
+
+def test_the_slide_never_holds_urgent_below_the_phone_round() -> None:
+    # with the floor out of reach at the phone round's urgent hours, it stops there
+    staged = both_calls(trade(spare_worker=False))
+    moved = slide(staged, "routine", 240, "urgent", 240, 5.0)
+    assert (moved.reached, moved.lowered) == (False, False)
+    assert covered(staged) == (240, 0)
+
+
+def test_a_week_solved_as_one_model_reaches_the_phone_round_by_the_slide(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # no second model from the phone round: the last stage's own model gets there
+    def no_second_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the slide should have reached the phone round's hours")
+
+    monkeypatch.setattr(solver, "raise_to_floors", no_second_model)
+    monkeypatch.setattr(floors, "raise_to_floors", no_second_model)
+    sc = urgent_hours_bought_with_routine()
+    plan = solve(sc, time_limit=5, workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    assert (plan.metrics.covered_hours.urgent, plan.metrics.covered_hours.routine) == (2.0, 4.0)
+    assert (plan.metrics.model_extra or {})["parts_raised_to_phone_round"] == 1
