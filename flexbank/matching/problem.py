@@ -187,6 +187,8 @@ class Problem:
         #: gaps whose candidate list the cap cut short (their proofs hold for the list)
         self.capped: set[int] = set()
         self._every_eligible: dict[int, list[Candidate]] = {}
+        self._week_of: dict[int, int] = {}  # minute -> week index
+        self._weeks: dict[int, Week] = {}  # week index -> week
         self.index = ScenarioIndex(scenario)
         self.policy = self.index.policy
         self.limits = self.index.limits
@@ -255,23 +257,18 @@ class Problem:
 
     def week_of(self, minute: int) -> int:
         """Index of the local ISO week holding ``minute`` (0 = the horizon's first)."""
-        cache = self.__dict__.setdefault("_week_of_cache", {})
-        found = cache.get(minute)
+        found = self._week_of.get(minute)
         if found is None:
             monday = week_monday(local_date(self.instant(minute), self.tz))
-            found = cache[minute] = (monday - self.first_monday).days // 7
+            found = self._week_of[minute] = (monday - self.first_monday).days // 7
         return found
 
     def week(self, index: int) -> Week:
-        return self._weeks_cache(index)
-
-    def _weeks_cache(self, index: int) -> Week:
-        cache = self.__dict__.setdefault("_week_cache", {})
-        found = cache.get(index)
+        found = self._weeks.get(index)
         if found is None:
             monday = self.first_monday + dt.timedelta(days=7 * index)
             start, end = week_bounds(monday, self.tz)
-            found = cache[index] = Week(index, self.minute(start), self.minute(end), monday)
+            found = self._weeks[index] = Week(index, self.minute(start), self.minute(end), monday)
         return found
 
     @cached_property

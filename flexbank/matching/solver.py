@@ -145,9 +145,7 @@ class Optimiser:
                 result.bounds[priority] = 0.0
                 if k < len(PRIORITIES) - 1:
                     continue
-            final = k == len(PRIORITIES) - 1
-            spare = reserve if final else 0.0
-            plan = self.stage(part, plan, k, left * share, budget, result, spare=spare)
+            plan = self.stage(part, plan, k, left * share, budget, result, spare=reserve)
         budget.total += reserve
         left = budget.left()
         if left <= 0.5:
@@ -179,7 +177,8 @@ class Optimiser:
         ``floors`` (a part solved as one model), the stage starts from the part's phone
         round instead and re-decides every priority from the top, never below the
         floors. ``spare``: time kept back for a plan below the phone round, which a last
-        stage solved as one model may take for its slide (:mod:`slide`)."""
+        stage solved as one model may take for its slide (:mod:`slide`); other stages
+        leave it."""
         priority = PRIORITIES[k]
         stage_gaps = self._stage_gaps(part, k)
         final = k == len(PRIORITIES) - 1
@@ -210,7 +209,7 @@ class Optimiser:
             staged.hold(holds)
             if floors is not None:
                 staged.floor(floors, part.workers)
-            left = self._stage_left(stage_seconds, building, staged)
+            left = self._stage_left(stage_seconds, building)
             if final and record and spare > 0.5:
                 found, slid = last_stage(staged, part, self._floors(part), objectives, left, spare)
                 # routine hours held at the phone round's prove nothing of the week
@@ -272,14 +271,14 @@ class Optimiser:
             return completed
         return plan
 
-    def _stage_left(self, seconds: float, building: float, staged: StagedSolve) -> float:
-        """What is left of a stage's ``seconds`` for ``staged``'s searches: its model's
-        building (from ``building``, wall clock) pays from the stage's share too, but not
-        in the deterministic mode, whose budget is CP-SAT's deterministic time only
+    def _stage_left(self, seconds: float, building: float) -> float:
+        """What is left of a stage's ``seconds`` for its model's searches: building the
+        model (from ``building``, wall clock) pays from the stage's share too, but not in
+        the deterministic mode, whose budget is CP-SAT's deterministic time only
         (measured on the 60 x 400 sample week: the whole model took 2.3 s to build; a
         30 s solve whose stages did not pay for it returned after 34.8 s)."""
         if self.workers == 1:
-            return seconds - staged.deterministic_time
+            return seconds
         return seconds - (time.monotonic() - building)
 
     def _floors(self, part: Component) -> dict[str, int]:

@@ -75,8 +75,8 @@ def build_world(settings: Settings, workers: int = 16, gaps: int = 40, seed: int
     now = dt.datetime.now(dt.UTC)
     # from the Monday of this week to the end of tomorrow's, so that the next urgent
     # window is inside the week on a Sunday too
-    today = sample_start(now - dt.timedelta(days=1), ZoneInfo(settings.timezone))
-    scenario = generate(workers, gaps, seed, start=today, days=8)
+    monday = sample_start(now - dt.timedelta(days=1), ZoneInfo(settings.timezone))
+    scenario = generate(workers, gaps, seed, start=monday, days=8)
     bank.import_scenario(Actor.system(), scenario)
     demo = find_demo_gap(scenario, now, settings)
     assert demo is not None, "no worker of the sample can take an urgent visit now"
