@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from web_support import PROVIDER_ID, URGENT, Service, check_axe, shoot, sign_in
 
 from flexbank.services.contract import Actor, ReportFilter
@@ -111,7 +112,7 @@ def test_form_errors_use_the_error_summary(browser: Any, live_url: str, service:
     page.get_by_label("Start time").fill("25:99")
     page.get_by_role("button", name="Post the gap").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert page.title().startswith("Error:")
     # GOV.UK Frontend's JavaScript moves focus to the summary
     assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
@@ -241,5 +242,5 @@ def test_every_page_passes_axe_and_worker_pages_fit_a_phone(
     phone.get_by_role("button", name="Add this time").click()
     check(phone, "worker-availability-errors")
     phone.get_by_role("button", name="Menu").click()  # the navigation collapses on phones
-    assert phone.get_by_role("link", name="Documents").is_visible()
+    expect(phone.get_by_role("link", name="Documents")).to_be_visible()
     assert len(pages) >= 27

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 from web_support import PROVIDER_ID, Service, check_axe, shoot
 
@@ -74,7 +75,8 @@ def sign_in_by_email(
     page.goto(f"{base}/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_role("button", name="Email me a link").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    # the form posts and the page is replaced: wait for the new one, not the old one
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     link = email_link(service, role, subject).replace(service.settings.base_url, base)
     page.goto(link)
 
