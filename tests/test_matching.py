@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from flexbank.checker import check_plan, quality
+from flexbank.compliance.rules import WORKER_CODES
 from flexbank.matching import solve
 from flexbank.matching.problem import Problem
 from flexbank.models import PLAN_FORMAT, PRIORITIES, Assignment, Plan, Scenario
@@ -173,3 +174,28 @@ def test_same_seed_same_plan_when_time_runs_out() -> None:
     second = solve(scenario, time_limit=2, workers=1, seed=3)
     assert first.status == "feasible"
     assert first.assignments == second.assignments
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_the_screen_loses_no_eligible_worker(seed: int) -> None:
+    # the vectorised screen (distance, skills, availability, the worker-only checks by
+    # date) drops only pairs that the exact compliance checks rule out
+    p = Problem(small(25, 40, seed))
+    for g in range(len(p.gaps)):
+        screened = {c.worker for c in p.candidates_for_gap(g, limit=False)}
+        exact = {w for w in range(len(p.workers)) if p.candidate(w, g) is not None}
+        assert screened == exact
+
+
+def test_the_screen_drops_workers_whose_checks_fail_on_the_gap_date() -> None:
+    p = Problem(small(40, 60, 7))
+    dropped = 0
+    for g, slot in enumerate(p.gaps):
+        kept = {w for w, _ in p._screen.survivors(slot, p.scenario.gaps[g].skills)}
+        for w, worker in enumerate(p.scenario.workers):
+            failing = set(p.compliance.codes(worker, p.scenario.gaps[g]))
+            if failing and failing <= set(WORKER_CODES):  # near enough, skilled, free
+                assert w not in kept
+                dropped += 1
+    assert dropped > 0

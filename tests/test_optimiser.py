@@ -16,9 +16,10 @@ from flexbank.checker import check_plan, quality
 from flexbank.cli.solve import summary_table
 from flexbank.matching import solve, solver
 from flexbank.matching.baseline import phone_round
-from flexbank.matching.bound import LinearBound, relaxation
+from flexbank.matching.bound import LinearBound, Relaxation, relaxation
 from flexbank.matching.decompose import components
 from flexbank.matching.legality import Roster
+from flexbank.matching.outcome import PartResult, bounds_of
 from flexbank.matching.plan import build_plan
 from flexbank.matching.problem import Problem
 from flexbank.matching.quality import levels, violations
@@ -124,6 +125,24 @@ def test_every_plan_stays_within_its_bound(workers: int, gaps: int, seed: int) -
     for priority in PRIORITIES:
         assert getattr(bound, priority) + 1e-6 >= getattr(plan.metrics.covered_hours, priority)
         assert extra["bound_source"][priority] in {"proof", "relaxation", "candidates"}
+
+
+def test_a_part_searched_on_routine_keeps_its_urgent_proof() -> None:
+    p = Problem(load_scenario(generate_dict(20, 60, 5)))
+    simple, _ = bounds_of(p, [PartResult()], Relaxation())
+    assert simple["urgent"] > 60
+    proved = {"emergency": simple["emergency"], "urgent": simple["urgent"] - 60}
+    routine_searched = PartResult(
+        proven=dict.fromkeys(proved, True), bounds=dict(proved), searched={"routine"}
+    )
+    bounds, source = bounds_of(p, [routine_searched], Relaxation())
+    assert (bounds["urgent"], source["urgent"]) == (simple["urgent"] - 60, "proof")
+    assert source["routine"] == "candidates"
+    urgent_searched = PartResult(
+        proven={"emergency": True}, bounds=dict(proved), searched={"urgent", "routine"}
+    )
+    bounds, source = bounds_of(p, [urgent_searched], Relaxation())
+    assert (bounds["urgent"], source["urgent"]) == (simple["urgent"], "candidates")
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

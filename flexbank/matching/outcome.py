@@ -45,12 +45,14 @@ class Outcome:
 
 @dataclass
 class PartResult:
-    """What one part's stages proved, per priority: bound on its free minutes."""
+    """What one part's stages proved, per priority: bound on its free minutes, and the
+    priorities whose stage was a neighbourhood search (their bounds are not proofs; the
+    proofs of the priorities above them still are)."""
 
     proven: dict[str, bool] = field(default_factory=dict)
     bounds: dict[str, float] = field(default_factory=dict)
     proof_seconds: dict[str, float] = field(default_factory=dict)
-    searched: bool = False
+    searched: set[str] = field(default_factory=set)
 
 
 def cut_short(problem: Problem, level: int) -> bool:
@@ -85,7 +87,7 @@ def bounds_of(
         if priority in relaxed.bounds:
             options["relaxation"] = relaxed.bounds[priority]
         capped = cut_short(problem, level)
-        whole = all(not r.searched and priority in r.bounds for r in results)
+        whole = all(priority not in r.searched and priority in r.bounds for r in results)
         if whole and higher_proven and not capped:
             options["proof"] = sum(r.bounds[priority] for r in results)
         higher_proven = higher_proven and all(r.proven.get(priority, False) for r in results)

@@ -569,7 +569,8 @@ class Problem:
 
 
 class Screen:
-    """Vectorised necessary conditions for a pair, over every worker at once."""
+    """Vectorised necessary conditions for a pair, over every worker at once: distance,
+    skills, availability, and the worker-only compliance checks by date."""
 
     def __init__(self, problem: Problem) -> None:
         workers = problem.scenario.workers
@@ -591,6 +592,16 @@ class Screen:
             for k, period in enumerate(w.availability):
                 self.period_start[i, k] = problem.minute(period.start)
                 self.period_end[i, k] = problem.minute(period.end)
+        # the worker-only checks (experience, right to work, DBS, Regulation 19 file,
+        # training, age) as the dates of work they allow, exactly as compliance has them
+        # (measured at 1,000 x 8,000: 211,000 of 737,000 exact checks failed on these)
+        facts = [problem.compliance.facts(w) for w in workers]
+        self.sound = np.array([f.static_ok for f in facts], dtype=bool)
+        self.first_start = np.array([f.adult_from.toordinal() for f in facts], dtype=np.int64)
+        self.last_start = np.array([f.dbs_through.toordinal() for f in facts], dtype=np.int64)
+        self.last_end = np.array(
+            [min(f.rtw_through, f.training_through).toordinal() for f in facts], dtype=np.int64
+        )
         self.problem = problem
 
     def _mask(self, names: Iterable[str]) -> int:
@@ -616,6 +627,10 @@ class Screen:
             np.maximum(self.period_start, gap.start) + gap.length <= self.period_end
         )
         ok &= fits.any(axis=1)
+        job = self.problem.compliance.job(self.problem.scenario.gaps[gap.index])
+        first, last = job.start_date.toordinal(), job.end_date.toordinal()
+        ok &= self.sound & (self.first_start <= first) & (first <= self.last_start)
+        ok &= last <= self.last_end
         index = np.nonzero(ok)[0]
         minutes = km[index] * self.minutes_per_km[index]
         return list(zip(index.tolist(), minutes.tolist(), strict=True))
