@@ -10,7 +10,7 @@ from test_optimiser import urgent_hours_bought_with_routine
 from flexbank.checker import check_plan
 from flexbank.matching import floors, solve, solver
 from flexbank.matching.problem import Problem
-from flexbank.matching.slide import slide
+from flexbank.matching.slide import catch_up, slide
 from flexbank.matching.staged import StagedSolve
 from flexbank.models import PRIORITIES
 
@@ -94,3 +94,24 @@ def test_a_week_solved_as_one_model_reaches_the_phone_round_by_the_slide(
     assert check_plan(sc, plan) == []
     assert (plan.metrics.covered_hours.urgent, plan.metrics.covered_hours.routine) == (2.0, 4.0)
     assert (plan.metrics.model_extra or {})["parts_raised_to_phone_round"] == 1
+
+
+def calls_only(p: Problem) -> StagedSolve:
+    """The urgent stage's model from a plan that covers no call."""
+    urgent = {g.index for g in p.gaps if g.priority == "urgent"}
+    return StagedSolve(p, {}, scope_gaps=urgent, workers=1, seed=0)
+
+
+def test_a_stalled_stage_catches_up_to_the_phone_round() -> None:
+    p = trade(spare_worker=False)
+    staged = calls_only(p)
+    assert catch_up(staged, "urgent", 240, 5.0)
+    assert covered(staged) == (240, 0)
+    assert solver.violations(p, staged.incumbent) == {}
+
+
+def test_catching_up_stops_where_no_plan_reaches_the_floor() -> None:
+    p = trade(spare_worker=False)
+    staged = calls_only(p)
+    assert not catch_up(staged, "urgent", 241, 2.0)
+    assert covered(staged) == (240, 0)  # the best it can do, still found

@@ -92,12 +92,13 @@ class MatchModel:
         current: Mapping[Pair, int],
         scope_gaps: Iterable[int] | None = None,
         scope_workers: Iterable[int] | None = None,
+        also: Iterable[Pair] = (),
     ) -> None:
         self.problem = problem
         self.policy = problem.policy
         self.limits = problem.limits
         self.model = cp_model.CpModel()
-        self.free: list[Candidate] = self.eligible(scope_gaps, scope_workers)
+        self.free: list[Candidate] = self.eligible(scope_gaps, scope_workers, also)
         free_pairs = {(c.worker, c.gap) for c in self.free}
         self.fixed_assignments = {p: s for p, s in current.items() if p not in free_pairs}
         self.current = dict(current)
@@ -138,16 +139,23 @@ class MatchModel:
     # ------------------------------------------------- rules 1, 3, 4, 6: the pairs
 
     def eligible(
-        self, scope_gaps: Iterable[int] | None, scope_workers: Iterable[int] | None
+        self,
+        scope_gaps: Iterable[int] | None,
+        scope_workers: Iterable[int] | None,
+        also: Iterable[Pair] = (),
     ) -> list[Candidate]:
         """Rule 1: only candidates (pairs that pass every check of section 1, judged by
-        :mod:`flexbank.compliance` when the problem is built) get a variable."""
+        :mod:`flexbank.compliance` when the problem is built) get a variable: those of
+        the scope's gaps and workers, and the candidate pairs ``also`` (say the lower
+        priorities' assignments of the current plan, free to be dropped)."""
         gaps = set(scope_gaps) if scope_gaps is not None else None
         workers = set(scope_workers) if scope_workers is not None else None
+        extra = set(also)
         return [
             c
             for c in self.problem.candidates
-            if (gaps is None or c.gap in gaps) and (workers is None or c.worker in workers)
+            if ((gaps is None or c.gap in gaps) and (workers is None or c.worker in workers))
+            or (c.worker, c.gap) in extra
         ]
 
     def length(self) -> None:
@@ -458,7 +466,10 @@ class MatchModel:
 
     def _lead_travel(self, w: int, i: int, j: int) -> int:
         """Travel leading to node j after node i in one duty period: from i, or (i has no
-        location) at most the longest from an earlier located node."""
+        location) at most the longest from an earlier located node that can be in j's
+        duty period (one that starts no more than a duty span before j ends: taking
+        every earlier one of the week ruled out valid plans, such as a visit half an
+        hour after a twelve-hour main job, with a visit far away the day before)."""
         nodes = self.nodes[w]
         b = nodes[j]
         if b.location is None:
@@ -466,7 +477,12 @@ class MatchModel:
         worker = self.problem.workers[w]
         if nodes[i].location is not None:
             return self._travel(worker, nodes[i], b)
-        earlier = [self._travel(worker, n, b) for n in nodes[:i] if n.location is not None]
+        reach = b.earliest_end - self.span
+        earlier = [
+            self._travel(worker, n, b)
+            for n in nodes[:i]
+            if n.location is not None and n.latest >= reach
+        ]
         return max(earlier, default=0)
 
     def _fixed_break_broken(self, w: int, period: list[int]) -> bool:

@@ -46,7 +46,7 @@ from flexbank.matching.neighbourhood import Search, pin
 from flexbank.matching.outcome import Outcome, PartResult, bounds_of, cut_short
 from flexbank.matching.problem import PRIORITY_RANK, Problem
 from flexbank.matching.quality import levels, quality_key, repair, violations
-from flexbank.matching.slide import Slide, last_stage
+from flexbank.matching.slide import CATCH_UP_SHARE, Slide, catch_up, last_stage
 from flexbank.matching.staged import (
     STAGES,
     Budget,
@@ -221,6 +221,8 @@ class Optimiser:
                 record = slid is None or not slid.lowered
             else:
                 found = staged.run(left, objectives)
+                if record and not final and spare > 0.5:
+                    found = self._caught_up(staged, part, priority, spare * CATCH_UP_SHARE)
             budget.charge(staged.deterministic_time)
             self.deterministic_time += staged.deterministic_time
             self.outcome.history.extend(staged.history)
@@ -275,6 +277,18 @@ class Optimiser:
         ):
             return completed
         return plan
+
+    def _caught_up(
+        self, staged: StagedSolve, part: Component, priority: str, seconds: float
+    ) -> dict[Pair, int]:
+        """The stage's plan, caught up (:func:`slide.catch_up`) where it ended below the
+        phone round's hours of its own priority (unless it proved it can do no better:
+        the hours above were bought with them)."""
+        floor = self._floors(part)[priority] - staged.fixed_minutes(priority, part.workers)
+        stalled = not staged.proven.get(priority, False)
+        if stalled and staged.free_value(priority, staged.incumbent) < floor:
+            catch_up(staged, priority, floor, seconds)
+        return dict(staged.incumbent)
 
     def _stage_left(self, seconds: float, building: float) -> float:
         """What is left of a stage's ``seconds`` for its model's searches: building the
