@@ -92,13 +92,12 @@ class MatchModel:
         current: Mapping[Pair, int],
         scope_gaps: Iterable[int] | None = None,
         scope_workers: Iterable[int] | None = None,
-        also: Iterable[Pair] = (),
     ) -> None:
         self.problem = problem
         self.policy = problem.policy
         self.limits = problem.limits
         self.model = cp_model.CpModel()
-        self.free: list[Candidate] = self.eligible(scope_gaps, scope_workers, also)
+        self.free: list[Candidate] = self.eligible(scope_gaps, scope_workers)
         free_pairs = {(c.worker, c.gap) for c in self.free}
         self.fixed_assignments = {p: s for p, s in current.items() if p not in free_pairs}
         self.current = dict(current)
@@ -139,23 +138,16 @@ class MatchModel:
     # ------------------------------------------------- rules 1, 3, 4, 6: the pairs
 
     def eligible(
-        self,
-        scope_gaps: Iterable[int] | None,
-        scope_workers: Iterable[int] | None,
-        also: Iterable[Pair] = (),
+        self, scope_gaps: Iterable[int] | None, scope_workers: Iterable[int] | None
     ) -> list[Candidate]:
         """Rule 1: only candidates (pairs that pass every check of section 1, judged by
-        :mod:`flexbank.compliance` when the problem is built) get a variable: those of
-        the scope's gaps and workers, and the candidate pairs ``also`` (say the lower
-        priorities' assignments of the current plan, free to be dropped)."""
+        :mod:`flexbank.compliance` when the problem is built) get a variable."""
         gaps = set(scope_gaps) if scope_gaps is not None else None
         workers = set(scope_workers) if scope_workers is not None else None
-        extra = set(also)
         return [
             c
             for c in self.problem.candidates
-            if ((gaps is None or c.gap in gaps) and (workers is None or c.worker in workers))
-            or (c.worker, c.gap) in extra
+            if (gaps is None or c.gap in gaps) and (workers is None or c.worker in workers)
         ]
 
     def length(self) -> None:

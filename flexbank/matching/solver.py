@@ -18,7 +18,9 @@
    stage first slides down the urgent hours it holds, in steps, until routine reaches
    the phone round's (:mod:`slide`), and failing that the part is solved again from the
    phone round with its hours as floors; otherwise by a neighbourhood search from its
-   plan (kept unless it covers fewer emergency hours).
+   plan (kept unless it covers fewer emergency hours). A stage solved whole whose
+   complete search stalls below the phone round on its own priority first catches up
+   by neighbourhoods from its best plan (:func:`slide.catch_up`).
 
 Every candidate plan is compared by its exact section 3 key before it is kept, and
 the final plan is re-checked against every hard rule (:mod:`legality`).
@@ -62,9 +64,11 @@ from flexbank.models import PRIORITIES
 #: pairs in the stage: a worker's engagements are linked pairwise (overlap, travel, duty
 #: periods), so that is what building and solving the model costs. Measured on the
 #: sample weeks (2 cores, shared): 60 x 400 whole (216,000) built in about 5 s; the
-#: emergency stage of 400 x 3,000 (1,170,000) in 13 s; 120 x 900 whole (2,090,000) in
-#: 18 s, too slow for its 60 s.
-MODEL_WEIGHT = 1_500_000
+#: emergency stage of 400 x 3,000 (1,146,000) in 10-15 s, then not one plan in 9 s of
+#: search (by neighbourhoods: 434.7 emergency hours as before, urgent 1.022 of the phone
+#: round against 1.013, in 120 s); 120 x 900 whole (2,090,000) in 18 s, too slow for
+#: its 60 s.
+MODEL_WEIGHT = 1_000_000
 #: Share of a part's time kept back in case its plan falls below the phone round on a
 #: priority (then the part is solved again with the phone round's hours as floors);
 #: when it does not, the last stage goes on with it.

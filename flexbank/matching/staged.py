@@ -117,11 +117,10 @@ class StagedSolve:
         phase: str = "solve",
         progress: ProgressHook | None = None,
         clock_start: float | None = None,
-        also: Collection[Pair] = (),
     ) -> None:
         self.problem = problem
         self.current = dict(current)
-        self.mm = MatchModel(problem, current, scope_gaps, scope_workers, also)
+        self.mm = MatchModel(problem, current, scope_gaps, scope_workers)
         self.terms = self.mm.objective_terms()
         self.workers = workers
         self.seed = seed
