@@ -312,3 +312,18 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
     path = tmp_path / "objective.png"
     plot_objective([("Borough", tier)], path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_unseen_week_line_compares_with_the_phone_round_and_the_staged_cp_sat(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import unseen
+
+    result = unseen.week(12, 30, 5, 1.0, reference=True)
+    assert result["violations"] == 0
+    # lists compare in order, as section 3 does: never behind the phone round
+    assert result["optimiser"] >= result["phone"]
+    assert result["level_or_ahead"] is True
+    assert unseen.main(["12", "30", "1", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("seed 5: phone ") and "violations 0" in printed
