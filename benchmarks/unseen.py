@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from benchmarks.tiers import ratio
 from flexbank.checker import check_plan, quality
 from flexbank.matching import baseline_plan, solve
 from flexbank.models import PRIORITIES
@@ -39,10 +40,7 @@ def week(workers: int, gaps: int, seed: int, limit: float, reference: bool) -> d
         "violations": len(check_plan(scenario, plan)),
         "seconds": round(seconds, 1),
     }
-    out["ratios"] = [
-        round(o / p, 3) if p else (1.0 if not o else None)
-        for o, p in zip(out["optimiser"], out["phone"], strict=True)
-    ]
+    out["ratios"] = [ratio(o, p) for o, p in zip(out["optimiser"], out["phone"], strict=True)]
     if reference:
         from benchmarks.reference import staged_cp_sat
 
