@@ -117,6 +117,7 @@ def run_one(
         "best_known": entry.best_known,
         "best_2024": entry.best_2024,
         "published_solution": round(published.objective, 4) if published else None,
+        "commit": _commit(),
     }
 
 
@@ -233,6 +234,20 @@ def _commit() -> str:
     return out.stdout.strip()
 
 
+def _commits_note(rows: list[dict[str, Any]]) -> str:
+    """Which commit produced which rows (a run in parts with ``--merge`` keeps older rows;
+    older rows say it is not recorded)."""
+    by: dict[str, dict[str, int]] = {}
+    for r in rows:
+        families = by.setdefault(r.get("commit", "not recorded (runs up to 5520b2e)"), {})
+        families[r["family"]] = families.get(r["family"], 0) + 1
+    parts = [
+        f"{commit}: " + ", ".join(f"{f} ({n})" for f, n in families.items())
+        for commit, families in by.items()
+    ]
+    return "Rows by the commit that produced them: " + "; ".join(parts) + "."
+
+
 def _limits_note(rows: list[dict[str, Any]]) -> str:
     short = [r["instance"] for r in rows if r["seconds_limit"] < LIMITS[r["family"]]]
     if not short:
@@ -290,7 +305,7 @@ def render(rows: Iterable[dict[str, Any]], seconds: float, when: dt.datetime) ->
         f"Produced by `{COMMAND}` (`make bench-published`; options in its docstring) on "
         f"{when:%Y-%m-%d %H:%M} UTC, commit {_commit()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {os.cpu_count()} CPUs shared with other work, "
-        f"{THREADS} CP-SAT threads, {seconds:.0f} s in the last run.",
+        f"{THREADS} CP-SAT threads, {seconds:.0f} s in the last run. {_commits_note(rows)}",
         "",
         "The solver is `flexbank.matching.routing.solve_routes` (every visit served, least "
         "(travel + total tardiness + max tardiness) / 3), warm-started from "

@@ -9,7 +9,10 @@ scenario's travel matrix), as its own CP-SAT model (:mod:`flexbank.matching.rout
 one circuit per worker, rule 13's dependencies as start differences).
 
 The search: the whole model first, warm-started from given routes, for a quarter of the
-time (small instances are proven optimal there); then, while time remains, a large
+time (small instances are proven optimal there); then, unless proven, OR-Tools' vehicle
+routing library's guided local search from the best routes so far, for most of the time
+left (:mod:`flexbank.matching.routing_guided`: on a hundred visits it finds in seconds
+what the CP-SAT neighbourhoods find in minutes); then, while time remains, a large
 neighbourhood search: the visits nearest a random one (in place and time) are freed and
 re-routed among their workers and one more, by the same model with every other visit kept
 where it is, a change kept when it lowers the objective; the number freed grows while
@@ -38,6 +41,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from flexbank.matching.problem import Problem
+from flexbank.matching.routing_guided import guided_routes
 from flexbank.matching.routing_model import FINE, RoutingError, RoutingModel
 from flexbank.models import Assignment, Metrics, Plan, Scenario
 
@@ -45,6 +49,9 @@ from flexbank.models import Assignment, Metrics, Plan, Scenario
 #: up to SMALL visits and above
 WHOLE_SHARE = (0.25, 0.05)
 SMALL = 40
+#: share of the time left after the whole model given to the routing library's guided
+#: local search (:mod:`flexbank.matching.routing_guided`) before the neighbourhoods
+GUIDED_SHARE = 0.75
 #: seconds for one neighbourhood; the visits it first frees, at least, and its steps
 STEP_SECONDS = 3.0
 FIRST_SIZE = 16
@@ -97,6 +104,19 @@ class Search:
             )
         late = [max(0, s - problem.gaps[g].latest_start * FINE) for g, s in self.starts.items()]
         return total + sum(late) + max(late, default=0)
+
+    def offer(self, routes: Mapping[int, Sequence[int]]) -> bool:
+        """Take ``routes`` (timed at their earliest) when they lower the objective."""
+        starts = self.whole.timing(routes)
+        if starts is None:
+            return False
+        before = self.objective() if self.starts else None
+        saved = (self.routes, self.starts)
+        self.routes, self.starts = {w: list(gaps) for w, gaps in routes.items()}, starts
+        if before is None or self.objective() < before:
+            return True
+        self.routes, self.starts = saved
+        return False
 
     def take(self, model: RoutingModel, solver: cp_model.CpSolver) -> None:
         for w, gaps in model.routes_of(solver).items():
@@ -212,6 +232,15 @@ def solve_routes(
     bound = solver.best_objective_bound / FINE / 3
     if found and (not search.starts or solver.objective_value < search.objective()):
         search.take(whole, solver)
+    if not optimal:
+        guided = guided_routes(
+            problem,
+            whole,
+            (deadline - time.monotonic()) * GUIDED_SHARE,
+            hint=search.routes or None,
+        )
+        if guided is not None:
+            search.offer(guided)
     if not search.starts:
         plan = Plan(
             format=scenario.plan_format,
@@ -241,6 +270,25 @@ def solve_routes(
     return Routing(plan, exact, by_id, optimal, bound, tried, kept)
 
 
+def minute_starts(
+    problem: Problem, whole: RoutingModel, routes: dict[int, list[int]], threads: int, seed: int
+) -> tuple[dict[int, int] | None, bool]:
+    """Starts in whole minutes for ``routes`` with the least lateness, and whether they are
+    proven the least. The earliest timing meeting every constraint (travel, windows'
+    openings, dependencies: all differences of starts) is the least start of every visit
+    at once, so it has the least total and largest lateness; CP-SAT times the routes only
+    where that timing cannot be found."""
+    earliest = whole.timing(routes)
+    if earliest is not None:
+        return earliest, True
+    whole.hint(routes, fix=True)
+    solver = _solver(10.0, threads, seed)
+    status = solver.solve(whole.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, False
+    return {g: solver.value(var) for g, var in whole.start.items()}, status == cp_model.OPTIMAL
+
+
 def _whole_minute_plan(
     problem: Problem,
     routes: dict[int, list[int]],
@@ -252,10 +300,8 @@ def _whole_minute_plan(
     """The routes timed again in whole minutes, with the least lateness."""
     scenario = problem.scenario
     whole = RoutingModel(problem, 1)
-    whole.hint(routes, fix=True)
-    solver = _solver(10.0, threads, seed)
-    status = solver.solve(whole.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    starts, least = minute_starts(problem, whole, routes, threads, seed)
+    if starts is None:
         return Plan(
             format=scenario.plan_format,
             scenario=scenario.name,
@@ -269,7 +315,7 @@ def _whole_minute_plan(
         places = [slot.home] + [problem.gaps[g].location for g in gaps] + [slot.home]
         travel += sum(whole.exact_minutes(w, a, b) for a, b in itertools.pairwise(places))
         for g in gaps:
-            start = solver.value(whole.start[g])
+            start = starts[g]
             assignments.append(
                 Assignment(
                     gap_id=problem.gaps[g].id,
@@ -278,7 +324,7 @@ def _whole_minute_plan(
                     end=problem.instant(start + problem.gaps[g].length),
                 )
             )
-    lateness = [solver.value(v) for v in whole.lateness.values()]
+    lateness = [max(0, starts[g] - problem.gaps[g].latest_start) for g in whole.gaps]
     most = max(lateness, default=0)
     metrics = Metrics(
         travel_minutes=round(travel),
@@ -290,7 +336,7 @@ def _whole_minute_plan(
     return Plan(
         format=scenario.plan_format,
         scenario=scenario.name,
-        status="optimal" if optimal and status == cp_model.OPTIMAL else "feasible",
+        status="optimal" if optimal and least else "feasible",
         assignments=assignments,
         metrics=metrics,
     )

@@ -3,19 +3,27 @@ checker (with the travel matrix and the dependencies) and the published hard rul
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+from sub_instance import sub_instance
 
+from benchmarks.published import baseline
 from benchmarks.published.catalog import entries
 from benchmarks.published.evaluate import evaluate
 from benchmarks.published.instance import Instance
 from benchmarks.published.readers import read_instance
-from benchmarks.published.scenario import solution_from_plan, solution_from_routes, to_scenario
+from benchmarks.published.scenario import (
+    gap_id,
+    solution_from_plan,
+    solution_from_routes,
+    to_scenario,
+)
 from flexbank.checker import check_plan
-from flexbank.matching.routing import RoutingError, solve_routes
+from flexbank.matching.problem import Problem
+from flexbank.matching.routing import RoutingError, minute_starts, solve_routes
+from flexbank.matching.routing_model import RoutingModel
 from flexbank.validation import load_scenario
 
 A = [read_instance(e.path) for e in entries(("A",))]
@@ -50,27 +58,33 @@ def test_a1_reaches_the_published_optimum() -> None:
 def test_every_routing_plan_passes_the_checker(which: int, keep: set[int], shift: int) -> None:
     """Random sub-instances of family A (some patients, windows moved): every plan
     returned holds every rule, the dependencies of double services included."""
-    base = A[which]
-    kept = [p for i, p in enumerate(base.patients) if i in keep]
-    nodes = sorted({d.node for d in base.depots} | {p.node for p in kept})
-    number = {node: i for i, node in enumerate(nodes)}
-    instance = dataclasses.replace(
-        base,
-        name=f"{base.name}-sub",
-        patients=tuple(
-            dataclasses.replace(
-                p,
-                node=number[p.node],
-                window=(max(0.0, p.window[0] + shift), p.window[1] + shift),
-            )
-            for p in kept
-        ),
-        depots=tuple(dataclasses.replace(d, node=number[d.node]) for d in base.depots),
-        caregivers=tuple(dataclasses.replace(c, home=number[c.home]) for c in base.caregivers),
-        travel=tuple(tuple(base.travel[a][b] for b in nodes) for a in nodes),
-        _by_id={},
-    )
+    instance = sub_instance(A[which], keep, shift)
     try:
         _solved(instance, 2)
     except RoutingError:
         pytest.fail("every service of family A has a qualified caregiver")
+
+
+def test_the_earliest_whole_minute_timing_has_the_least_lateness() -> None:
+    """The plan's whole-minute starts are the routes' earliest timing; CP-SAT timing the
+    same routes to optimality finds no less total + largest lateness."""
+    instance = read_instance(entries(("B",))[5].path)  # B6: late visits and double services
+    found = baseline.solve(instance, restarts=2, moves=20)
+    problem = Problem(load_scenario(to_scenario(instance)), max_candidates_per_gap=None)
+    routes = {
+        problem.worker_by_id[r.caregiver].index: [
+            problem.gap_by_id[gap_id(v.patient, v.service)].index for v in r.visits
+        ]
+        for r in found.solution.routes
+    }
+    starts, least = minute_starts(problem, RoutingModel(problem, 1), routes, 1, 0)
+    assert starts is not None and least
+    late = [max(0, starts[g] - problem.gaps[g].latest_start) for g in starts]
+    model = RoutingModel(problem, 1)
+    model.hint(routes, fix=True)
+    model.model.minimize(sum(model.lateness.values()) + model.max_lateness)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 60
+    assert solver.solve(model.model) == cp_model.OPTIMAL
+    assert sum(late) + max(late) == round(solver.objective_value)
+    assert sum(late) > 0

@@ -1,0 +1,31 @@
+"""Smaller instances cut from published ones, for property tests of the routing mode."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from benchmarks.published.instance import Instance
+
+
+def sub_instance(base: Instance, keep: set[int], shift: float) -> Instance:
+    """``base`` with only the patients whose positions are in ``keep``, every window moved
+    by ``shift`` minutes (never before minute 0), the travel matrix cut to match."""
+    kept = [p for i, p in enumerate(base.patients) if i in keep]
+    nodes = sorted({d.node for d in base.depots} | {p.node for p in kept})
+    number = {node: i for i, node in enumerate(nodes)}
+    return dataclasses.replace(
+        base,
+        name=f"{base.name}-sub",
+        patients=tuple(
+            dataclasses.replace(
+                p,
+                node=number[p.node],
+                window=(max(0.0, p.window[0] + shift), p.window[1] + shift),
+            )
+            for p in kept
+        ),
+        depots=tuple(dataclasses.replace(d, node=number[d.node]) for d in base.depots),
+        caregivers=tuple(dataclasses.replace(c, home=number[c.home]) for c in base.caregivers),
+        travel=tuple(tuple(base.travel[a][b] for b in nodes) for a in nodes),
+        _by_id={},
+    )

@@ -1,0 +1,89 @@
+"""The routing library's pass of the routing mode (``flexbank.matching.routing_guided``):
+its routes serve every visit once, each by a caregiver allowed to take it, in an order that
+can be timed with every dependency, and the independent evaluator finds no broken
+published rule in them; from a poor start it finds better routes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sub_instance import sub_instance
+
+from benchmarks.published.baseline import decode
+from benchmarks.published.catalog import entries
+from benchmarks.published.evaluate import Evaluation, evaluate
+from benchmarks.published.instance import Instance
+from benchmarks.published.readers import read_instance
+from benchmarks.published.scenario import gap_id, solution_from_routes, to_scenario
+from flexbank.matching.problem import Problem
+from flexbank.matching.routing_guided import guided_routes
+from flexbank.matching.routing_model import FINE, RoutingModel
+from flexbank.validation import load_scenario
+
+C = [read_instance(e.path) for e in entries(("C",))[:3]]
+B1 = read_instance(entries(("B",))[0].path)
+
+
+def _setup(instance: Instance) -> tuple[Problem, RoutingModel]:
+    problem = Problem(load_scenario(to_scenario(instance)), max_candidates_per_gap=None)
+    return problem, RoutingModel(problem, FINE)
+
+
+def _scored(
+    instance: Instance, problem: Problem, whole: RoutingModel, routes: dict[int, list[int]]
+) -> Evaluation:
+    starts = whole.timing(routes)
+    assert starts is not None, "the routes cannot be timed with every dependency"
+    by_id = {
+        problem.workers[w].id: [problem.gaps[g].id for g in gaps] for w, gaps in routes.items()
+    }
+    minutes = {problem.gaps[g].id: s / FINE for g, s in starts.items()}
+    return evaluate(instance, solution_from_routes(instance, by_id, minutes))
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    which=st.integers(0, len(C) - 1),
+    keep=st.sets(st.integers(0, 49), min_size=8, max_size=20),
+    shift=st.integers(-30, 60),
+)
+def test_guided_routes_keep_every_published_rule(which: int, keep: set[int], shift: int) -> None:
+    """Random sub-instances of family C (double services included): every visit once, by
+    a qualified caregiver, synchronised, as the independent evaluator reads them."""
+    instance = sub_instance(C[which], keep, shift)
+    problem, whole = _setup(instance)
+    routes = guided_routes(problem, whole, 1.0)
+    assert routes is not None
+    served = sorted(g for gaps in routes.values() for g in gaps)
+    assert served == list(range(len(problem.gaps)))
+    allowed = {(c.worker, c.gap) for c in problem.candidates}
+    assert all((w, g) in allowed for w, gaps in routes.items() for g in gaps)
+    assert _scored(instance, problem, whole, routes).violations == []
+
+
+def test_guided_routes_improve_a_poor_start() -> None:
+    """From the greedy decoding of the patients in reverse order (a valid, poor start) the
+    pass finds routes the evaluator scores lower."""
+    start = decode(B1, list(reversed(B1.patients)), 1.0).solution
+    problem, whole = _setup(B1)
+    hint = {
+        problem.worker_by_id[r.caregiver].index: [
+            problem.gap_by_id[gap_id(v.patient, v.service)].index for v in r.visits
+        ]
+        for r in start.routes
+    }
+    before = evaluate(B1, start).objective
+    routes = guided_routes(problem, whole, 2.0, hint=hint)
+    assert routes is not None
+    after = _scored(B1, problem, whole, routes)
+    assert after.violations == []
+    assert after.objective < before
+
+
+def test_visits_for_two_at_once_are_left_to_the_cp_sat_search() -> None:
+    raw = to_scenario(B1)
+    raw["gaps"][0]["headcount"] = 2
+    problem = Problem(load_scenario(raw), max_candidates_per_gap=None)
+    assert guided_routes(problem, RoutingModel(problem, FINE), 2.0) is None
