@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rich.console import Console
 from typer.testing import CliRunner
 
 from flexbank.checker import check_plan
 from flexbank.cli import app
+from flexbank.cli.solve import unfilled_table
 from flexbank.validation import load_plan, load_scenario
 
 DATA = Path(__file__).parent / "data"
@@ -86,3 +88,26 @@ def test_demo_runs_end_to_end_on_a_small_sample(tmp_path: Path) -> None:
     scenario = load_scenario(tmp_path / "demo.scenario.json")
     plan = load_plan(tmp_path / "demo.plan.json", scenario)
     assert check_plan(scenario, plan) == []
+
+
+def test_the_unfilled_table_speaks_plain_words(tmp_path: Path) -> None:
+    """Unfilled gaps are named by their provider, kind and time, with the reasons' plain
+    sentences; no gap id or reason code reaches the coordinator."""
+    plan_file = tmp_path / "plan.json"
+    runner.invoke(
+        app, ["solve", str(EXAMPLE), "-o", str(plan_file), "--time-limit", "3", "--workers", "1"]
+    )
+    scenario = load_scenario(EXAMPLE)
+    plan = load_plan(plan_file, scenario)
+    assert plan.unfilled
+    console = Console(width=400, record=True)
+    console.print(unfilled_table(plan, scenario))
+    shown = console.export_text()
+    providers = {p.id: p.name for p in scenario.providers}
+    gaps = {g.id: g for g in scenario.gaps}
+    for item in plan.unfilled:
+        assert providers[gaps[item.gap_id].provider_id] in shown
+        assert item.gap_id not in shown
+        for reason in item.reasons[:1]:
+            assert reason.message in shown
+            assert f"{reason.code} {reason.workers}" not in shown

@@ -67,10 +67,14 @@ def summary_table(plan: Plan) -> Table:
 
 
 def unfilled_table(plan: Plan, scenario: Scenario, limit: int = 30) -> Table:
-    """Unfilled gaps, most urgent first: why eligible workers were not used, then the rest."""
+    """Unfilled gaps, most urgent first, in plain words: who provides the gap, when, how
+    many workers it is short, why eligible workers were not used, then why the others
+    were not eligible (the most common reasons)."""
     from flexbank.compliance import CODES
 
     gaps = {g.id: g for g in scenario.gaps}
+    providers = {p.id: p.name for p in scenario.providers}
+    zone = _zone(scenario)
     order = sorted(
         plan.unfilled,
         key=lambda u: (PRIORITIES.index(gaps[u.gap_id].priority), gaps[u.gap_id].start, u.gap_id),
@@ -78,21 +82,22 @@ def unfilled_table(plan: Plan, scenario: Scenario, limit: int = 30) -> Table:
     table = Table(title=f"Unfilled gaps ({len(plan.unfilled)}), most urgent first")
     table.add_column("gap")
     table.add_column("priority")
-    table.add_column("starts")
-    table.add_column("missing", justify="right")
-    table.add_column("eligible but not free (rule: workers)")
-    table.add_column("not eligible (first reason: workers)")
+    table.add_column("when")
+    table.add_column("workers short", justify="right")
+    table.add_column("why eligible workers were not used")
+    table.add_column("why others were not eligible (most common)")
     for item in order[:limit]:
         gap = gaps[item.gap_id]
-        plan_side = [r for r in item.reasons if r.code not in CODES]
-        compliance_side = [r for r in item.reasons if r.code in CODES]
+        plan_side = [r.message for r in item.reasons if r.code not in CODES]
+        compliance_side = [r.message for r in item.reasons if r.code in CODES]
+        start, end = gap.start.astimezone(zone), gap.end.astimezone(zone)
         table.add_row(
-            item.gap_id,
+            f"{providers.get(gap.provider_id, gap.provider_id)}: {gap.kind.replace('_', ' ')}",
             gap.priority,
-            gap.start.astimezone(_zone(scenario)).strftime("%a %d %H:%M"),
+            f"{start:%a %d %H:%M}-{end:%H:%M}",
             str(item.missing),
-            ", ".join(f"{r.code} {r.workers}" for r in plan_side) or "none eligible",
-            ", ".join(f"{r.code} {r.workers}" for r in compliance_side[:3]),
+            "; ".join(plan_side) or "no worker is eligible",
+            "; ".join(compliance_side[:3]),
         )
     if len(order) > limit:
         table.caption = f"... and {len(order) - limit} more (see the plan file)"
