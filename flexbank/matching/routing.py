@@ -271,7 +271,7 @@ def solve_routes(
 
 
 def minute_starts(
-    problem: Problem, whole: RoutingModel, routes: dict[int, list[int]], threads: int, seed: int
+    whole: RoutingModel, routes: dict[int, list[int]], threads: int, seed: int
 ) -> tuple[dict[int, int] | None, bool]:
     """Starts in whole minutes for ``routes`` with the least lateness, and whether they are
     proven the least. The earliest timing meeting every constraint (travel, windows'
@@ -300,7 +300,7 @@ def _whole_minute_plan(
     """The routes timed again in whole minutes, with the least lateness."""
     scenario = problem.scenario
     whole = RoutingModel(problem, 1)
-    starts, least = minute_starts(problem, whole, routes, threads, seed)
+    starts, least = minute_starts(whole, routes, threads, seed)
     if starts is None:
         return Plan(
             format=scenario.plan_format,

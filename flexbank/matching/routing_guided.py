@@ -84,22 +84,22 @@ def guided_routes(
     depots = list(range(n_w))
     manager = pywrapcp.RoutingIndexManager(len(locations), n_w, depots, depots)
     routing = pywrapcp.RoutingModel(manager)
-    horizon = max(
-        (problem.gaps[g].latest_start + model.late[g]) * FINE + lengths[node_of[g]] for g in gaps
-    )
-    horizon += max(
-        (
-            model.separation(w, problem.gaps[g].location, problem.workers[w].home)
-            for w in workers
-            for g in gaps
-        ),
-        default=0,
-    )
-    transits = []
+    # travel depends on the worker only through their travel mode: one matrix a mode
+    by_mode: dict[str, tuple[int, int]] = {}
+    longest = 0
     for v, w in enumerate(workers):
-        cost, transit = _matrix(model, locations, w, lengths)
-        routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost), v)
-        transits.append(routing.RegisterTransitMatrix(transit))
+        mode = problem.workers[w].mode
+        if mode not in by_mode:
+            cost, transit = _matrix(model, locations, w, lengths)
+            longest = max(longest, max(max(row) for row in transit))
+            by_mode[mode] = (
+                routing.RegisterTransitMatrix(cost),
+                routing.RegisterTransitMatrix(transit),
+            )
+        routing.SetArcCostEvaluatorOfVehicle(by_mode[mode][0], v)
+    transits = [by_mode[problem.workers[w].mode][1] for w in workers]
+    # every start and return fits: the latest start allowed plus the longest step
+    horizon = longest + max((problem.gaps[g].latest_start + model.late[g]) * FINE for g in gaps)
     routing.AddDimensionWithVehicleTransits(transits, horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
     for v, w in enumerate(workers):

@@ -1,10 +1,14 @@
-"""Smaller instances cut from published ones, for property tests of the routing mode."""
+"""Smaller instances cut from published ones, and published solutions as routing-mode
+routes, for the routing mode's tests."""
 
 from __future__ import annotations
 
 import dataclasses
 
 from benchmarks.published.instance import Instance
+from benchmarks.published.scenario import gap_id
+from benchmarks.published.solution import Solution
+from flexbank.matching.problem import Problem
 
 
 def sub_instance(base: Instance, keep: set[int], shift: float) -> Instance:
@@ -29,3 +33,14 @@ def sub_instance(base: Instance, keep: set[int], shift: float) -> Instance:
         travel=tuple(tuple(base.travel[a][b] for b in nodes) for a in nodes),
         _by_id={},
     )
+
+
+def indexed_routes(problem: Problem, solution: Solution) -> dict[int, list[int]]:
+    """A published solution's routes as the routing mode's (worker index -> gap indices
+    in order)."""
+    return {
+        problem.worker_by_id[r.caregiver].index: [
+            problem.gap_by_id[gap_id(v.patient, v.service)].index for v in r.visits
+        ]
+        for r in solution.routes
+    }

@@ -8,14 +8,14 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sub_instance import sub_instance
+from sub_instance import indexed_routes, sub_instance
 
 from benchmarks.published.baseline import decode
 from benchmarks.published.catalog import entries
 from benchmarks.published.evaluate import Evaluation, evaluate
 from benchmarks.published.instance import Instance
 from benchmarks.published.readers import read_instance
-from benchmarks.published.scenario import gap_id, solution_from_routes, to_scenario
+from benchmarks.published.scenario import solution_from_routes, to_scenario
 from flexbank.matching.problem import Problem
 from flexbank.matching.routing_guided import guided_routes
 from flexbank.matching.routing_model import FINE, RoutingModel
@@ -68,12 +68,7 @@ def test_guided_routes_improve_a_poor_start() -> None:
     pass finds routes the evaluator scores lower."""
     start = decode(B1, list(reversed(B1.patients)), 1.0).solution
     problem, whole = _setup(B1)
-    hint = {
-        problem.worker_by_id[r.caregiver].index: [
-            problem.gap_by_id[gap_id(v.patient, v.service)].index for v in r.visits
-        ]
-        for r in start.routes
-    }
+    hint = indexed_routes(problem, start)
     before = evaluate(B1, start).objective
     routes = guided_routes(problem, whole, 2.0, hint=hint)
     assert routes is not None

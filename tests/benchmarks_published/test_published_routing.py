@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
-from sub_instance import sub_instance
+from sub_instance import indexed_routes, sub_instance
 
 from benchmarks.published import baseline
 from benchmarks.published.catalog import entries
@@ -15,7 +15,6 @@ from benchmarks.published.evaluate import evaluate
 from benchmarks.published.instance import Instance
 from benchmarks.published.readers import read_instance
 from benchmarks.published.scenario import (
-    gap_id,
     solution_from_plan,
     solution_from_routes,
     to_scenario,
@@ -71,13 +70,8 @@ def test_the_earliest_whole_minute_timing_has_the_least_lateness() -> None:
     instance = read_instance(entries(("B",))[5].path)  # B6: late visits and double services
     found = baseline.solve(instance, restarts=2, moves=20)
     problem = Problem(load_scenario(to_scenario(instance)), max_candidates_per_gap=None)
-    routes = {
-        problem.worker_by_id[r.caregiver].index: [
-            problem.gap_by_id[gap_id(v.patient, v.service)].index for v in r.visits
-        ]
-        for r in found.solution.routes
-    }
-    starts, least = minute_starts(problem, RoutingModel(problem, 1), routes, 1, 0)
+    routes = indexed_routes(problem, found.solution)
+    starts, least = minute_starts(RoutingModel(problem, 1), routes, 1, 0)
     assert starts is not None and least
     late = [max(0, starts[g] - problem.gaps[g].latest_start) for g in starts]
     model = RoutingModel(problem, 1)
