@@ -103,12 +103,13 @@ def scenario(
     clients: list[dict[str, Any]] | None = None,
     pinned: list[dict[str, Any]] | None = None,
     version: int = 1,
+    minor: int = 0,
 ) -> Scenario:
     if version >= 2:  # the sixth Schedule 3 flag a /2 file must give
         workers = [{**w, "reg19": {"qualifications_verified": True, **w["reg19"]}} for w in workers]
     return load_scenario(
         {
-            "format": f"flexbank.scenario/{version}",
+            "format": f"flexbank.scenario/{version}" + (f".{minor}" if minor else ""),
             "name": "matching-test",
             "timezone": "Europe/London",
             "as_of": "2026-11-29T14:00:00+00:00",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import pytest
 from matching_factories import DAY, HOUR, at, gap, place, problem, worker
@@ -56,6 +57,38 @@ def test_emergency_before_routine_for_the_same_worker() -> None:
     ]
     p = problem([worker()], gaps)
     assert phone_round(p) == {(0, 1): TUE + 10 * HOUR}
+
+
+def trained(w: dict[str, Any]) -> dict[str, Any]:
+    """A worker with version 2's two more mandatory courses."""
+    more = [{"course": c, "completed": "2026-01-01", "expires": None} for c in V2_COURSES]
+    return {**w, "training": [*w["training"], *more]}
+
+
+V2_COURSES = ("fire_safety", "health_safety")
+
+
+def test_the_visit_a_dose_follows_is_booked_first_and_by_someone_else() -> None:
+    # rule 13: the emergency second dose follows the routine first one, by another
+    # carer; W1 is nearest to both
+    first = gap("FIRST", TUE + 8 * HOUR, HOUR, priority="routine")
+    second = gap(
+        "SECOND",
+        TUE + 12 * HOUR,
+        HOUR,
+        priority="emergency",
+        after=[{"gap_id": "FIRST", "min_minutes": 4 * 60, "other_worker": True}],
+    )
+    near, far = trained(worker("W1")), trained(worker("W2", home=place(1)))
+    p = problem([near, far], [first, second], version=2, minor=1)
+    assert phone_round(p) == {(0, 0): TUE + 8 * HOUR, (1, 1): TUE + 12 * HOUR}
+
+
+def test_a_dose_whose_first_visit_nobody_can_take_is_not_booked() -> None:
+    first = gap("FIRST", TUE + 8 * HOUR, HOUR, skills=["peg_feeding"])
+    second = gap("SECOND", TUE + 12 * HOUR, HOUR, after=[{"gap_id": "FIRST", "min_minutes": 0}])
+    p = problem([trained(worker())], [first, second], version=2, minor=1)
+    assert phone_round(p) == {}
 
 
 def test_nearest_worker_is_called_first() -> None:

@@ -17,6 +17,7 @@ from itertools import groupby, pairwise
 from types import MappingProxyType
 
 from flexbank.geo import APPROX_REL_ERROR, approx_km, distance_km
+from flexbank.matching.dependencies import blocks, keep_dependencies, links
 from flexbank.matching.legality import Roster
 from flexbank.matching.problem import PRIORITY_RANK, Candidate, Problem
 
@@ -123,9 +124,13 @@ def phone_round(
         rosters[w] = Roster(problem, w, assigned)
 
     gaps = problem.gaps
-    order = sorted(
-        range(len(gaps)) if only is None else only,
-        key=lambda g: (PRIORITY_RANK[gaps[g].priority], gaps[g].start, gaps[g].id),
+    dependent = {link.gap for link in links(problem)}
+    order = _prerequisites_first(
+        problem,
+        sorted(
+            range(len(gaps)) if only is None else only,
+            key=lambda g: (PRIORITY_RANK[gaps[g].priority], gaps[g].start, gaps[g].id),
+        ),
     )
     for g in order:
         gap = gaps[g]
@@ -134,6 +139,10 @@ def phone_round(
             continue
         taken = set(on_gap[g])
         phone_list = _phone_list(problem, g, taken)
+        if g in dependent:
+            # rule 13: not before the visit it follows is booked, nor by its carer
+            # where it must be someone else
+            phone_list = [c for c in phone_list if not blocks(problem, plan, c.worker, g)]
         if gap.together:
             pinned_start = kept[(on_gap[g][0], g)] if on_gap[g] else None
             chosen = _common_start(rosters, g, phone_list, need, pinned_start)
@@ -149,8 +158,36 @@ def phone_round(
             rosters[w].add(g, start)
             plan[(w, g)] = start
             on_gap[g].append(w)
+    # a start the rosters chose outside a dependency's interval: that gap is not booked
+    plan = keep_dependencies(problem, plan)
     problem.include(plan)
     return plan
+
+
+def _prerequisites_first(problem: Problem, order: list[int]) -> list[int]:
+    """``order`` with every gap that another depends on (rule 13) rung just before the
+    first gap that needs it, as a coordinator books a first visit before its second."""
+    needs: defaultdict[int, list[int]] = defaultdict(list)
+    for link in links(problem):
+        needs[link.gap].append(link.on)
+    if not needs:
+        return order
+    among = set(order)
+    out: list[int] = []
+    placed: set[int] = set()
+
+    def place(g: int) -> None:
+        if g in placed:
+            return
+        placed.add(g)
+        for h in needs.get(g, ()):
+            if h in among:
+                place(h)
+        out.append(g)
+
+    for g in order:
+        place(g)
+    return out
 
 
 def _first_free(
