@@ -255,26 +255,6 @@ class MatchModel:
             raise ValueError("fixed engagements conflict")  # pragma: no cover
         self.model.add_bool_or([lit.negated() for lit in lits])
 
-    def _forbid_each(self, literal: Literal, others: Iterable[Literal]) -> None:
-        """``literal`` with none of ``others``: the same as :meth:`_forbid` of each pair,
-        as one constraint (a clause per pair was a fifth of a neighbourhood's build on
-        400 x 3,000)."""
-        if literal is False:
-            return
-        negations = []
-        for other in others:
-            if other is False:
-                continue
-            if other is True:
-                self._forbid(literal)
-                return
-            negations.append(other.negated())
-        if not negations:
-            return
-        constraint = self.model.add_bool_and(negations)
-        if literal is not True:
-            constraint.only_enforce_if(literal)
-
     def _enforce(self, constraint: Any, *literals: Literal) -> None:
         """``constraint`` whenever all ``literals`` hold (a constant one is decided here)."""
         lits = _lits(*literals)
@@ -342,19 +322,15 @@ class MatchModel:
         """Rule 5: engagements in order, with travel between located ones."""
         worker = self.problem.workers[w]
         reach = max(self.span, self.rest)
-        clashes: dict[int, list[Literal]] = defaultdict(list)
         for i, j, a, b in self._pairs(w, reach):
             gap = self._travel(worker, a, b)
             if a.latest_end + gap <= b.earliest:
                 continue
             if a.earliest_end + gap > b.latest:
-                clashes[i].append(b.present)
+                self._forbid(a.present, b.present)
                 self.apart[w].add((i, j))
             else:
                 self._enforce(b.start - a.start >= a.length + gap, a.present, b.present)
-        nodes = self.nodes[w]
-        for i, others in clashes.items():
-            self._forbid_each(nodes[i].present, others)
 
     # ----------------------------------------------- rule 7: daily rest, duty span
 
@@ -387,7 +363,6 @@ class MatchModel:
         for node in nodes:
             fixed_before.append(fixed_before[-1] + (1 if node.fixed else 0))
         apart = self.apart[w]
-        too_soon: dict[int, list[Literal]] = defaultdict(list)
         for i, j, a, b in self._pairs(w, rest, both_fixed=True):
             if i in exempt or j in exempt or (i, j) in apart:
                 continue
@@ -399,7 +374,7 @@ class MatchModel:
             if b.latest - a.earliest_end >= rest:
                 self._enforce(b.start - a.end() >= rest, last[i], b.present)
             else:
-                too_soon[i].append(b.present)
+                self._forbid(last[i], b.present)
             fixed_between = fixed_before[j] - fixed_before[i + 1] > 0
             if b.earliest_end - a.latest <= span and not fixed_between:
                 arc = model.new_bool_var(f"y[{w},{i},{j}]")
@@ -408,8 +383,6 @@ class MatchModel:
                 outgoing[i].append(arc)
                 model.add(b.start - a.end() <= rest - 1).only_enforce_if(arc)
                 model.add(duty[j] == duty[i]).only_enforce_if(arc)
-        for i, others in too_soon.items():
-            self._forbid_each(last[i], others)
         for i, node in enumerate(nodes):
             if i in exempt:
                 continue
@@ -541,11 +514,13 @@ class MatchModel:
             ws, we = bounds.start, bounds.end
             windows: list[cp_model.IntVar] = []
             r0: cp_model.IntVar | None = self._rest_window(w, week, -1)
-            opening = [node for node in nodes if node.latest_end > ws and node.earliest < ws + need]
-            if any(node.fixed for node in opening):
-                r0 = None
-            else:
-                self._forbid_each(r0, [node.present for node in opening])
+            for node in nodes:
+                if node.latest_end <= ws or node.earliest >= ws + need:
+                    continue
+                if node.fixed:
+                    r0 = None
+                    break
+                self._forbid(r0, node.present)
             if r0 is not None:
                 windows.append(r0)
             for i, e in enumerate(nodes):
@@ -557,15 +532,13 @@ class MatchModel:
                     self.model.add_implication(r, e.present)
                 self._enforce(e.end() >= ws, r)
                 self._enforce(e.end() <= we - need, r)
-                inside = []
                 for n in nodes[i + 1 :]:
                     if n.earliest >= e.latest_end + need:
                         break
                     if n.latest < e.earliest_end + need:
-                        inside.append(n.present)
+                        self._forbid(r, n.present)
                     else:
                         self._enforce(n.start >= e.end() + need, r, n.present)
-                self._forbid_each(r, inside)
             for node in nodes:
                 if node.fixed or week not in node.week_minutes:
                     continue
