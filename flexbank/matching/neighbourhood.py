@@ -319,15 +319,15 @@ class Search:
             pending: tuple[Hood, StagedSolve, Future[dict[Pair, int]]] | None = None
             while self._going(budget):
                 hood = self._next(pending[0] if pending else None)
-                staged = self._build(hood, self.cpu - 1) if hood.workers and hood.gaps else None
+                built = self._build(hood, self.cpu - 1) if hood.workers and hood.gaps else None
                 if pending is not None:
                     self._settle(pending[0], pending[1], pending[2].result(), budget)
                     pending = None
                     gc.collect()
-                if staged is None or not self._going(budget):
+                if built is None or not self._going(budget):
                     continue
-                future = pool.submit(staged.run, self._seconds(budget), self.objectives)
-                pending = (hood, staged, future)
+                future = pool.submit(built.run, self._seconds(budget), self.objectives)
+                pending = (hood, built, future)
             if pending is not None:
                 self._settle(pending[0], pending[1], pending[2].result(), budget)
 

@@ -35,6 +35,7 @@ from collections.abc import Callable, Collection, Mapping
 from flexbank.matching.baseline import phone_round
 from flexbank.matching.bound import LinearBound, Relaxation
 from flexbank.matching.decompose import Component, components
+from flexbank.matching.dependencies import keep_dependencies
 from flexbank.matching.floors import (
     floors_of,
     lift,
@@ -389,6 +390,7 @@ def optimise(
         plan, result = optimiser.solve_part(part, plan, max(share, 0.2))
         budget.charge(optimiser.deterministic_time - before)
         results.append(result)
+    plan = keep_dependencies(problem, plan)  # rule 13 as plan.py reads it, before comparing
     if quality_key(problem, plan) >= quality_key(problem, baseline):
         outcome.assignment = plan
     outcome.repaired = repair(problem, outcome.assignment)

@@ -16,9 +16,11 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 
 from flexbank.matching.baseline import phone_order
+from flexbank.matching.dependencies import keep_dependencies, links
 from flexbank.matching.legality import Roster
 from flexbank.matching.model import Pair
 from flexbank.matching.problem import PRIORITY_RANK, Problem
+from flexbank.matching.quality import quality_key
 
 #: Assignments of a worker within this many minutes of an open gap's start are the ones
 #: worth handing over (rest and duty span reach 24 hours either side).
@@ -142,12 +144,25 @@ def ring_back(
         before = state.moves
         for g in order:
             if out_of_time():
-                return state.plan
+                return _dependencies_kept(problem, plan, state.plan)
             while state.fill(g):
                 pass
         if state.moves == before:
             break
-    return state.plan
+    return _dependencies_kept(problem, plan, state.plan)
+
+
+def _dependencies_kept(
+    problem: Problem, before: Mapping[Pair, int], after: dict[Pair, int]
+) -> dict[Pair, int]:
+    """``after`` without the gaps whose rule 13 dependency a move broke (a hand-over
+    can move the visit a dose follows), unless that leaves it behind ``before``."""
+    if not links(problem):
+        return after
+    kept = keep_dependencies(problem, after)
+    if len(kept) == len(after) or quality_key(problem, kept) >= quality_key(problem, before):
+        return kept
+    return dict(before)
 
 
 __all__ = ["ring_back"]
