@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from flexbank.checker import check_plan
 from flexbank.matching import baseline_plan, solve, solver
 from flexbank.matching.baseline import phone_round
-from flexbank.matching.dependencies import links
-from flexbank.matching.neighbourhood import KINDS, Hood, Search, linked
+from flexbank.matching.dependencies import linked, links
+from flexbank.matching.neighbourhood import KINDS, Hood, Search
 from flexbank.matching.problem import Problem
 from flexbank.matching.staged import Budget
 from flexbank.models import PRIORITIES, Plan, Scenario

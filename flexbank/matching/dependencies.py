@@ -59,6 +59,17 @@ def links(problem: Problem) -> list[Link]:
     return cached
 
 
+def linked(problem: Problem, gaps: set[int]) -> set[int]:
+    """Gaps tied to ``gaps`` by a dependency, either way round."""
+    out: set[int] = set()
+    for link in links(problem):
+        if link.gap in gaps:
+            out.add(link.on)
+        if link.on in gaps:
+            out.add(link.gap)
+    return out
+
+
 def add_dependencies(m: MatchModel) -> None:
     """Rule 13's constraints on the model's pairs (free) and fixed assignments."""
     found = links(m.problem)

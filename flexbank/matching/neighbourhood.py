@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flexbank.geo import approx_km
-from flexbank.matching.dependencies import links
+from flexbank.matching.dependencies import linked
 from flexbank.matching.model import Pair
 from flexbank.matching.problem import Problem
 from flexbank.matching.quality import quality_key
@@ -347,20 +347,9 @@ def _collecting() -> Iterator[None]:
         gc.unfreeze()
 
 
-def linked(problem: Problem, gaps: set[int]) -> set[int]:
-    """Gaps tied to ``gaps`` by a dependency (rule 13), either way round."""
-    out: set[int] = set()
-    for link in links(problem):
-        if link.gap in gaps:
-            out.add(link.on)
-        if link.on in gaps:
-            out.add(link.gap)
-    return out
-
-
 def pin(staged: StagedSolve, kept: Mapping[Pair, int], fixed_starts: set[Pair]) -> None:
     """Rule 4: kept pins stay assigned (at their start where the pin gives one)."""
     staged.mm.pinned(kept, fixed_starts)
 
 
-__all__ = ["KINDS", "Hood", "KindStats", "Search", "linked", "pin"]
+__all__ = ["KINDS", "Hood", "KindStats", "Search", "pin"]

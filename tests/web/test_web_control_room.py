@@ -137,14 +137,19 @@ def test_the_call_list_ranks_everyone_with_phones_and_plain_reasons(
     assert only.text.count('name="worker" value=') == sum(1 for p in eligible if not p.booked)
 
 
-def test_booked_by_phone_books_after_the_last_check_and_tells_the_provider(
-    coordinator: TestClient, service: Service
-) -> None:
-    gap = next(
+def _bookable_gap(service: Service) -> Any:
+    """A gap to act on now that someone on its call list may take."""
+    return next(
         g
         for g in _act_now(service)
         if any(p.eligible for p in control_room.call_list(service.bank.ctx, SYSTEM, g.id))
     )
+
+
+def test_booked_by_phone_books_after_the_last_check_and_tells_the_provider(
+    coordinator: TestClient, service: Service
+) -> None:
+    gap = _bookable_gap(service)
     people = control_room.call_list(service.bank.ctx, SYSTEM, gap.id)
     cannot = next(p for p in people if not p.eligible and p.code == "availability")
     with pytest.raises(Conflict) as refused:
@@ -196,11 +201,7 @@ def _a_booking(service: Service) -> Any:
     here (under xdist this test may run without the test above in its process)."""
     booked = [b for b in service.bank.list_bookings(SYSTEM) if b.status == "booked"]
     if not booked:
-        gap = next(
-            g
-            for g in _act_now(service)
-            if any(p.eligible for p in control_room.call_list(service.bank.ctx, SYSTEM, g.id))
-        )
+        gap = _bookable_gap(service)
         people = control_room.call_list(service.bank.ctx, SYSTEM, gap.id)
         chosen = next(p for p in people if p.eligible)
         phone_booking.book_by_phone(service.bank.ctx, SYSTEM, gap.id, chosen.worker_id)
