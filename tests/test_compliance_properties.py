@@ -206,6 +206,9 @@ def test_check_pair_codes_are_exactly_the_failing_rules(
     assert verdict.codes == sorted(verdict.codes, key=CODES.index)
     assert compliance.codes("W1", "G1") == failing
     assert compliance.first_failure("W1", "G1") == (failing[0] if failing else None)
+    # the matcher's one-pass form: the allowed starts exactly when nothing fails
+    expected = None if failing else compliance.start_offsets("W1", "G1")
+    assert compliance.offsets_if_eligible("W1", "G1") == expected
     assert verdict.ok == (not failing)
     assert all(f.message for f in verdict.failures)
     # Lapses: passing checks only, after as_of, earliest first.
@@ -264,3 +267,26 @@ def test_allowed_starts_are_exactly_the_fitting_whole_minutes(
     for lo, hi in ranges:
         for s in (lo, hi):
             assert compliance.check_pair("W1", "G1", start=s).codes.count("availability") == 0
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), min_size=1, max_size=12),
+    st.floats(0, 12),
+)
+def test_a_worker_s_distance_verdict_per_place_is_the_one_a_fresh_check_gives(
+    places: list[tuple[int, int]], limit: float
+) -> None:
+    """The distance check remembers its verdict per place for each worker; asked about
+    gaps one after another (places repeated, some near the limit), every answer is the
+    one a check that has seen nothing else gives."""
+    sites = [{"lat": 53.59 + 0.03 * j, "lon": -2.29 + 0.03 * k} for k, j in places]
+    gaps = [gap(f"G{i}", location=site) for i, site in enumerate(sites)]
+    w = worker(max_travel_km=limit)
+    remembering = Compliance(load([w], gaps))
+    for i in range(len(gaps)):
+        fresh = Compliance(load([w], gaps)).codes("W1", f"G{i}")
+        assert remembering.codes("W1", f"G{i}") == fresh
+        home = remembering.index.workers["W1"].home
+        km = distance_km(home, remembering.index.location_of(remembering.index.gaps[f"G{i}"]))
+        assert ("distance" in fresh) == (km > limit)

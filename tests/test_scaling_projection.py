@@ -1,8 +1,11 @@
-"""The scaling benchmark's projection to N CPUs, from measured parts."""
+"""The scaling benchmark: its projection to N CPUs from measured parts, and its baseline."""
 
 from __future__ import annotations
 
-from benchmarks.scaling import phase_costs, projection
+from benchmarks.scaling import _whole_week_phone_round, phase_costs, projection
+from flexbank.matching.plan import baseline_plan
+from flexbank.models import PRIORITIES
+from flexbank.sample.region import generate_region
 
 
 def run_of(phases: dict[str, list[float]], driver: float) -> dict[str, object]:
@@ -27,3 +30,13 @@ def test_one_cpu_is_the_sum_and_many_cpus_the_critical_path() -> None:
     assert [projection(run, n) for n in (1, 2, 4)] == sorted(
         (projection(run, n) for n in (1, 2, 4)), reverse=True
     )
+
+
+def test_the_whole_week_phone_round_counts_the_hours_its_plan_reports() -> None:
+    """The benchmark's baseline skips the unfilled gaps' explanations (most of its time
+    on a region week), so its hours are checked against the plan it stands for."""
+    week = generate_region(2, 120, 700, 1)
+    reported = baseline_plan(week).metrics.covered_hours
+    hours = _whole_week_phone_round(week)
+    assert hours == {p: float(getattr(reported, p)) for p in PRIORITIES}
+    assert hours["urgent"] > 0

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from flexbank.compliance.rules import (
+    AVAILABILITY,
     CHECK_LABELS,
     CODES,
     GAP_RULES,
@@ -205,6 +206,22 @@ class Compliance:
             if not rule.passes(setting, facts, job):
                 return rule.code
         return None
+
+    def offsets_if_eligible(
+        self, worker: Worker | str, gap: Gap | str
+    ) -> list[tuple[int, int]] | None:
+        """:meth:`start_offsets` when the worker may work the gap, else None:
+        :meth:`first_failure` and :meth:`start_offsets` in one pass, for the matcher's
+        thousands of pairs (the availability check is the offsets being non-empty)."""
+        facts = self.facts(worker)
+        job = self.job(gap)
+        setting = self.setting
+        every = job.night or not facts.worker_window_ok(job.start_date, job.end_date)
+        for rule in RULES if every else GAP_RULES:
+            if rule is not AVAILABILITY and not rule.passes(setting, facts, job):
+                return None
+        offsets = start_ranges(facts.availability, job.start_us, job.length_us, job.tolerance)
+        return offsets or None
 
     def codes(self, worker: Worker | str, gap: Gap | str) -> list[str]:
         """Every failing code for (worker, gap), in CODES order (no messages)."""

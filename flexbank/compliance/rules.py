@@ -193,6 +193,11 @@ class WorkerFacts:
     night_assessed: dt.date | None  # /2: a night health assessment made by as_of
     history_known: frozenset[str]  # clients with at least one engagement in the history
     static_ok: bool = field(default=False)  # experience, rtw made, dbs sound, reg19
+    #: the distance check's verdict per place (lat, lon, matrix place), worked out once:
+    #: a week's gaps share far fewer places than there are (worker, gap) pairs
+    reach: dict[tuple[float, float, str | None], bool] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, worker: Worker, setting: Setting) -> WorkerFacts:
@@ -875,29 +880,42 @@ SHORT_VISIT = Rule(
 
 
 def _distance_passes(s: Setting, f: WorkerFacts, j: Job) -> bool:
-    if j.location is None:
+    place = j.location
+    if place is None:
         return True
+    key = (place.lat, place.lon, place.place)
+    known = f.reach.get(key)
+    if known is None:
+        known = f.reach[key] = _within_reach(s, f, place)
+    return known
+
+
+def _within_reach(s: Setting, f: WorkerFacts, place: Location) -> bool:
     home, limit = f.worker.home, f.worker.max_travel_km
     # Cheap certain "no": a degree of latitude is at least 110.57 km on WGS-84, and no
     # path is shorter than the meridian arc between the two latitudes.
-    if abs(home.lat - j.location.lat) * _KM_PER_DEGREE_LAT_MIN > limit:
+    if abs(home.lat - place.lat) * _KM_PER_DEGREE_LAT_MIN > limit:
         return False
-    if not within_km(home, j.location, limit):
+    if not within_km(home, place, limit):
         return False
     most = f.worker.max_travel_minutes  # /2.1
-    return most is None or _home_minutes(s, f, j)[0] <= most
+    return most is None or _minutes_to(s, f, place)[0] <= most
 
 
 def _home_minutes(s: Setting, f: WorkerFacts, j: Job) -> tuple[float, str | None]:
     """/2.1: travel minutes from home to the gap, and the matrix's source where its entry
     was used (rules.md section 0: the matrix entry, else the estimate)."""
     assert j.location is not None
+    return _minutes_to(s, f, j.location)
+
+
+def _minutes_to(s: Setting, f: WorkerFacts, place: Location) -> tuple[float, str | None]:
     worker = f.worker
     if s.roads is not None:
-        road = s.roads.minutes(worker.home, j.location, worker.travel_mode)
+        road = s.roads.minutes(worker.home, place, worker.travel_mode)
         if road is not None:
             return road, s.roads.source(worker.travel_mode)
-    return travel_minutes(worker.home, j.location, worker.travel_mode, s.policy), None
+    return travel_minutes(worker.home, place, worker.travel_mode, s.policy), None
 
 
 def _distance_explain(s: Setting, f: WorkerFacts, j: Job) -> str:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from itertools import groupby, pairwise
+from dataclasses import dataclass
 from types import MappingProxyType
+
+import numpy as np
 
 from flexbank.geo import APPROX_REL_ERROR, approx_km, distance_km
 from flexbank.matching.dependencies import blocks, keep_dependencies, links
@@ -52,38 +54,69 @@ def nearness(problem: Problem, candidate: Candidate) -> tuple[int, float, str]:
 
 def phone_order(problem: Problem, candidates: Iterable[Candidate]) -> list[Candidate]:
     """``candidates`` sorted by :func:`nearness`, computing exact geodesics only where the
-    fast approximation (relative error under 5e-5 up to 60 km) cannot decide the order."""
-    locations = problem.locations
-    workers = problem.workers
+    fast approximation (relative error under 5e-5 up to 60 km) cannot decide the order.
 
-    def approx(c: Candidate) -> tuple[int, float, str]:
-        a = locations[workers[c.worker].home]
-        b = locations[problem.gaps[c.gap].location]
-        return c.home_minutes, approx_km(a.lat, a.lon, b.lat, b.lon), workers[c.worker].id
-
-    keyed = sorted((approx(c), c) for c in candidates)
-    ordered: list[Candidate] = []
-    for _, group in groupby(keyed, key=lambda item: item[0][0]):
-        items = list(group)
-        # runs of neighbours too close to tell apart (or too far to trust the
-        # approximation) are ordered exactly; between runs the approximation decides
-        run = items[:1]
-        for a, b in pairwise(items):
-            if b[0][1] - a[0][1] <= (a[0][1] + b[0][1]) * TIE + 1e-6 or b[0][1] > 50:
-                run.append(b)
-                continue
-            ordered.extend(_exactly(problem, run))
-            run = [b]
-        ordered.extend(_exactly(problem, run))
+    The approximation runs over the whole list at once (numpy); runs of neighbours too
+    close to tell apart (or too far to trust it) are then ordered exactly, and between
+    runs the approximation decides."""
+    items = list(candidates)
+    if len(items) < 2:
+        return items
+    places = _places(problem)
+    n = len(items)
+    w = np.fromiter((c.worker for c in items), dtype=np.int64, count=n)
+    g = np.fromiter((c.gap for c in items), dtype=np.int64, count=n)
+    minutes = np.fromiter((c.home_minutes for c in items), dtype=np.int64, count=n)
+    km = approx_km(
+        places.worker_lat[w], places.worker_lon[w], places.gap_lat[g], places.gap_lon[g], xp=np
+    )
+    order = np.lexsort((places.id_rank[w], km, minutes))
+    km, minutes = km[order], minutes[order]
+    close = (minutes[1:] == minutes[:-1]) & (
+        (km[1:] - km[:-1] <= (km[1:] + km[:-1]) * TIE + 1e-6) | (km[1:] > 50)
+    )
+    ordered = [items[i] for i in order.tolist()]
+    joins = np.nonzero(close)[0].tolist()  # sorted item j + 1 joins the run of item j
+    k = 0
+    while k < len(joins):
+        first = last = joins[k]
+        while k + 1 < len(joins) and joins[k + 1] == last + 1:
+            k += 1
+            last = joins[k]
+        run = ordered[first : last + 2]
+        ordered[first : last + 2] = sorted(run, key=lambda c: nearness(problem, c))
+        k += 1
     return ordered
 
 
-def _exactly(
-    problem: Problem, run: list[tuple[tuple[int, float, str], Candidate]]
-) -> list[Candidate]:
-    if len(run) > 1:
-        run = sorted(run, key=lambda item: nearness(problem, item[1]))
-    return [c for _, c in run]
+@dataclass(frozen=True)
+class _Places:
+    """Where each worker lives and each gap is, as arrays, and the workers' ids' order."""
+
+    worker_lat: np.ndarray
+    worker_lon: np.ndarray
+    gap_lat: np.ndarray
+    gap_lon: np.ndarray
+    id_rank: np.ndarray
+
+
+def _places(problem: Problem) -> _Places:
+    found = problem.__dict__.get("_phone_places")
+    if found is None:
+        locations = problem.locations
+        homes = [locations[w.home] for w in problem.workers]
+        sites = [locations[g.location] for g in problem.gaps]
+        ids = [w.id for w in problem.workers]
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+        found = problem.__dict__["_phone_places"] = _Places(
+            np.array([p.lat for p in homes], dtype=float),
+            np.array([p.lon for p in homes], dtype=float),
+            np.array([p.lat for p in sites], dtype=float),
+            np.array([p.lon for p in sites], dtype=float),
+            rank,
+        )
+    return found
 
 
 def _phone_list(

@@ -434,19 +434,16 @@ class Problem:
         if gap.length > self.max_engagement:
             return []
         survivors = self._screen.survivors(gap, self.scenario.gaps[gap_index].skills)
+        people = self.scenario.workers
         ranked = sorted(
-            survivors,
-            key=lambda item: (
-                -self.continuity(self.scenario.workers[item[0]], gap),
-                item[1],
-                self.workers[item[0]].id,
-            ),
+            (-self.continuity(people[w], gap), minutes, self.workers[w].id, w)
+            for w, minutes in survivors
         )
         cap = self.cap(gap)
         wanted = cap * gap.headcount if limit and cap is not None else len(ranked)
         found: list[Candidate] = []
-        for k, (w, _) in enumerate(ranked):
-            candidate = self.candidate(w, gap_index)
+        for k, (knows, _, _, w) in enumerate(ranked):
+            candidate = self.candidate(w, gap_index, continuity=-knows)
             if candidate is not None:
                 found.append(candidate)
                 if len(found) >= wanted:
@@ -488,27 +485,26 @@ class Problem:
     def _screen(self) -> Screen:
         return Screen(self)
 
-    def candidate(self, w: int, gap_index: int) -> Candidate | None:
-        """The pair as a candidate when it passes every compliance check, else None."""
+    def candidate(
+        self, w: int, gap_index: int, *, continuity: int | None = None
+    ) -> Candidate | None:
+        """The pair as a candidate when it passes every compliance check, else None
+        (``continuity``: the pair's, where the caller has worked it out)."""
         gap = self.gaps[gap_index]
         worker = self.workers[w]
         model_worker = self.scenario.workers[w]
-        source = self.scenario.gaps[gap_index]
         if gap.length > self.max_engagement:
             return None
         # (the distance check is one of compliance's)
-        if self.compliance.first_failure(model_worker, source) is not None:
-            return None
-        offsets = self.compliance.start_offsets(model_worker, source)
-        starts = tuple((gap.start + lo, gap.start + hi) for lo, hi in offsets)
-        if not starts:
+        offsets = self.compliance.offsets_if_eligible(model_worker, self.scenario.gaps[gap_index])
+        if offsets is None:
             return None
         return Candidate(
             index=-1,
             worker=w,
             gap=gap_index,
-            starts=starts,
-            continuity=self.continuity(model_worker, gap),
+            starts=tuple((gap.start + lo, gap.start + hi) for lo, hi in offsets),
+            continuity=self.continuity(model_worker, gap) if continuity is None else continuity,
             home_minutes=self.travel(worker.mode, worker.home, gap.location),
         )
 
