@@ -9,6 +9,7 @@ from test_optimiser import urgent_hours_bought_with_routine
 
 from flexbank.checker import check_plan
 from flexbank.matching import floors, solve, solver
+from flexbank.matching.neighbourhood import Search
 from flexbank.matching.problem import Problem
 from flexbank.matching.slide import catch_up, slide
 from flexbank.matching.staged import StagedSolve
@@ -115,3 +116,61 @@ def test_catching_up_stops_where_no_plan_reaches_the_floor() -> None:
     staged = calls_only(p)
     assert not catch_up(staged, "urgent", 241, 2.0)
     assert covered(staged) == (240, 0)  # the best it can do, still found
+
+
+def test_a_lift_may_pass_its_cap_where_the_hours_do_not_add_up_to_it() -> None:
+    """A lift counts a priority's minutes up to its cap (the phone round's), but the
+    plan may pass it: two 2-hour routine shifts and a cap of 150 minutes. Held under the
+    cap, one shift (120 minutes) was the best it could do and the floor was never
+    reached (a 400 x 3,000 week stopped 5 minutes short for 25 s)."""
+    p = problem(
+        [worker("ANN")],
+        [
+            gap("R1", DAY + 9 * HOUR, 2 * HOUR, priority="routine"),
+            gap("R2", DAY + 14 * HOUR, 2 * HOUR, priority="routine"),
+        ],
+    )
+    staged = StagedSolve(p, {}, workers=1, seed=0)
+    staged.cap({"routine": 150}, range(len(p.workers)))
+    staged.run(2.0, ("routine",))
+    assert staged.free_value("routine", staged.incumbent) == 240
+    assert staged.proven["routine"]
+
+
+def test_a_lift_values_nothing_above_its_cap() -> None:
+    """Above the cap the capped priority counts for nothing, so the next criterion
+    decides: with routine capped at what the phone round covers, a lift neighbourhood
+    keeps the urgent call rather than adding routine hours past the cap."""
+    p = trade(spare_worker=False)
+    staged = StagedSolve(p, {}, workers=1, seed=0)
+    staged.cap({"routine": 0}, range(len(p.workers)))
+    staged.run(2.0, ("routine", "urgent"))
+    assert covered(staged) == (240, 0)
+
+
+def test_a_lift_ranks_plans_by_the_capped_hours() -> None:
+    """A lift's neighbourhoods are kept by the same reading: routine counts up to its
+    cap, so a plan that holds the urgent calls is ahead of one with routine hours past
+    the cap (else a lift could never give back urgent hours once past its floor)."""
+    p = trade(spare_worker=False)
+    ids = {w.id: w.index for w in p.workers}
+    at = {g.id: g for g in p.gaps}
+    everyone = set(range(len(p.workers)))
+    search = Search(
+        p,
+        {g.index for g in p.gaps},
+        everyone,
+        ("routine", "urgent"),
+        (),
+        {},
+        set(),
+        cpu=1,
+        caps={"routine": 0},
+        order=(0, 2, 1, 3, 4, 5),
+    )
+    routine = {(ids["BOB"], at["R1"].index): at["R1"].start}
+    urgent = {
+        (ids["BOB"], at["U1"].index): at["U1"].start,
+        (ids["ANN"], at["U2"].index): at["U2"].start,
+    }
+    assert search._key(urgent, everyone) > search._key(routine, everyone)

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from flexbank.geo import approx_km
 from flexbank.matching.dependencies import linked
@@ -35,6 +36,7 @@ from flexbank.matching.model import Pair
 from flexbank.matching.problem import Problem
 from flexbank.matching.quality import quality_key
 from flexbank.matching.staged import Budget, Progress, ProgressHook, StagedSolve
+from flexbank.models import PRIORITIES
 
 KINDS = ("workers", "window", "relaxation")
 #: Starting weights: a window frees few engagements per worker, so its model is the
@@ -200,6 +202,14 @@ class Search:
     def _key(self, plan: Mapping[Pair, int], workers: set[int]) -> tuple[float, ...]:
         """How good the plan is over the neighbourhood's workers (the rest is fixed)."""
         key = quality_key(self.problem, plan, workers)
+        if self.caps:
+            # a capped priority counts up to its cap over the whole plan (see
+            # StagedSolve.cap): the rest of the plan is the same on both sides
+            whole = quality_key(self.problem, plan, self.workers)
+            key = tuple(
+                min(whole[i], self.caps[name]) if name in self.caps else value
+                for i, (name, value) in enumerate(zip_longest(PRIORITIES, key))
+            )
         if self.order is None:
             return key
         return tuple(key[i] for i in self.order)
