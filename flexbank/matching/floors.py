@@ -12,8 +12,9 @@ falls short on a priority is lifted back to the phone round's hours:
 - a part too large for one model is *lifted* by neighbourhood search from its plan
   (:func:`lift`): each neighbourhood keeps its emergency minutes, keeps the priorities
   between at least at the phone round's hours, and raises the short priority up to the
-  phone round's hours and no further (a cap), then gives back as much as it can of the
-  priorities between. Plans are ranked in that order: emergency, the short priority up
+  phone round's hours, counting nothing above them (a cap on the criterion, not on the
+  plan: whole engagements seldom add up to a floor exactly), then gives back as much as
+  it can of the priorities between. Plans are ranked in that order: emergency, the short priority up
   to its floor, then the rest as in section 3.
 
 A lifted plan is kept only if it reaches every floor; emergency hours are never given
