@@ -66,19 +66,10 @@ PHONE_ROUND_CODE = (
 
 def _whole_week_phone_round(scenario: Scenario) -> dict[str, float]:
     """The coordinator's phone round over the whole week at once (the baseline): its
-    covered hours as ``baseline_plan`` reports them, without explaining the unfilled
-    gaps (on the 5,000 x 40,000 week that is most of the time, and no figure here
-    reads it)."""
-    from flexbank.matching.baseline import phone_round
-    from flexbank.matching.dependencies import keep_dependencies
-    from flexbank.matching.plan import sort_pins
-    from flexbank.matching.problem import Problem, hours
-    from flexbank.matching.quality import quality_key
+    covered hours, without explaining the unfilled gaps (no figure here reads them)."""
+    from flexbank.matching.plan import baseline_hours
 
-    problem = Problem(scenario)
-    plan = keep_dependencies(problem, phone_round(problem, sort_pins(problem).kept))
-    key = quality_key(problem, plan)
-    return {p: hours(key[i]) for i, p in enumerate(PRIORITIES)}
+    return baseline_hours(scenario)
 
 
 def phone_round_key(scenario: Scenario) -> str:

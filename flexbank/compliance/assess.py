@@ -105,6 +105,15 @@ def _lapse_message(rule: Rule, facts: WorkerFacts, on: dt.date) -> str:
     return f"{rule.code} lapses on {on}"
 
 
+def _rules_to_check(facts: WorkerFacts, job: Job) -> tuple[Rule, ...]:
+    """The rules that can fail for the pair, in CODES order: the gap's own, unless the
+    job is a night (night_assessment sits among the worker-only ones) or the worker-only
+    checks do not all pass for its dates."""
+    if job.night or not facts.worker_window_ok(job.start_date, job.end_date):
+        return RULES
+    return GAP_RULES
+
+
 class Compliance:
     """The checks of rules.md section 1 for one scenario, judged at its ``as_of``."""
 
@@ -197,12 +206,7 @@ class Compliance:
         facts = self.facts(worker)
         job = self.job(gap)
         setting = self.setting
-        if job.night or not facts.worker_window_ok(job.start_date, job.end_date):
-            for rule in RULES:  # in CODES order (night_assessment sits among them)
-                if not rule.passes(setting, facts, job):
-                    return rule.code
-            return None
-        for rule in GAP_RULES:
+        for rule in _rules_to_check(facts, job):
             if not rule.passes(setting, facts, job):
                 return rule.code
         return None
@@ -216,8 +220,7 @@ class Compliance:
         facts = self.facts(worker)
         job = self.job(gap)
         setting = self.setting
-        every = job.night or not facts.worker_window_ok(job.start_date, job.end_date)
-        for rule in RULES if every else GAP_RULES:
+        for rule in _rules_to_check(facts, job):
             if rule is not AVAILABILITY and not rule.passes(setting, facts, job):
                 return None
         offsets = start_ranges(facts.availability, job.start_us, job.length_us, job.tolerance)

@@ -14,8 +14,8 @@ falls short on a priority is lifted back to the phone round's hours:
   between at least at the phone round's hours, and raises the short priority up to the
   phone round's hours, counting nothing above them (a cap on the criterion, not on the
   plan: whole engagements seldom add up to a floor exactly), then gives back as much as
-  it can of the priorities between. Plans are ranked in that order: emergency, the short priority up
-  to its floor, then the rest as in section 3.
+  it can of the priorities between. Plans are ranked in that order: emergency, the short
+  priority up to its floor, then the rest as in section 3.
 
 A lifted plan is kept only if it reaches every floor; emergency hours are never given
 up for lower priorities' hours. So a week can end below the phone round on a lower

@@ -28,7 +28,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import zip_longest
 
 from flexbank.geo import approx_km
 from flexbank.matching.dependencies import linked
@@ -206,10 +205,11 @@ class Search:
             # a capped priority counts up to its cap over the whole plan (see
             # StagedSolve.cap): the rest of the plan is the same on both sides
             whole = quality_key(self.problem, plan, self.workers)
-            key = tuple(
-                min(whole[i], self.caps[name]) if name in self.caps else value
-                for i, (name, value) in enumerate(zip_longest(PRIORITIES, key))
-            )
+            capped = list(key)
+            for i, name in enumerate(PRIORITIES):
+                if name in self.caps:
+                    capped[i] = min(whole[i], self.caps[name])
+            key = tuple(capped)
         if self.order is None:
             return key
         return tuple(key[i] for i in self.order)
