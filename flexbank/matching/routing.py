@@ -12,7 +12,11 @@ The search: the whole model first, warm-started from given routes, for a quarter
 time (small instances are proven optimal there); then, unless proven, OR-Tools' vehicle
 routing library's guided local search from the best routes so far, for most of the time
 left (:mod:`flexbank.matching.routing_guided`: on a hundred visits it finds in seconds
-what the CP-SAT neighbourhoods find in minutes); then, while time remains, a large
+what the CP-SAT neighbourhoods find in minutes), in two tracks from the same routes: the
+search as it is, and the search without the dependencies' start differences, its routes
+made whole (:mod:`flexbank.matching.routing_repair`) and searched again with them (where
+dependencies tie many visits across routes, the second is far better); then, while time
+remains, a large
 neighbourhood search: the visits nearest a random one (in place and time) are freed and
 re-routed among their workers and one more, by the same model with every other visit kept
 where it is, a change kept when it lowers the objective; the number freed grows while
@@ -43,15 +47,20 @@ from ortools.sat.python import cp_model
 from flexbank.matching.problem import Problem
 from flexbank.matching.routing_guided import guided_routes
 from flexbank.matching.routing_model import FINE, RoutingError, RoutingModel
+from flexbank.matching.routing_repair import relaxed_routes
 from flexbank.models import Assignment, Metrics, Plan, Scenario
 
 #: share of the time limit given to the whole model before the neighbourhood search, for
 #: up to SMALL visits and above
 WHOLE_SHARE = (0.25, 0.05)
 SMALL = 40
-#: share of the time left after the whole model given to the routing library's guided
-#: local search (:mod:`flexbank.matching.routing_guided`) before the neighbourhoods
-GUIDED_SHARE = 0.75
+#: shares of the time left after the whole model for the routing library's two tracks
+#: from the same start (:func:`_route_passes`): its guided local search
+#: (:mod:`flexbank.matching.routing_guided`); and the same search without the dependencies'
+#: start differences (its routes then made whole, :mod:`flexbank.matching.routing_repair`)
+#: followed by the guided search from those routes
+GUIDED_SHARE = 0.35
+RELAXED_SHARE, AFTER_RELAXED_SHARE = 0.15, 0.3
 #: seconds for one neighbourhood; the visits it first frees, at least, and its steps
 STEP_SECONDS = 3.0
 FIRST_SIZE = 16
@@ -94,16 +103,7 @@ class Search:
 
     def objective(self) -> int:
         """travel (FINE) + total + max lateness (FINE) of the current solution."""
-        model, problem = self.whole, self.problem
-        total = 0
-        for w, gaps in self.routes.items():
-            places = [problem.workers[w].home] + [problem.gaps[g].location for g in gaps]
-            places.append(problem.workers[w].home)
-            total += sum(
-                round(model.exact_minutes(w, a, b) * FINE) for a, b in itertools.pairwise(places)
-            )
-        late = [max(0, s - problem.gaps[g].latest_start * FINE) for g, s in self.starts.items()]
-        return total + sum(late) + max(late, default=0)
+        return self.whole.objective(self.routes, self.starts)
 
     def offer(self, routes: Mapping[int, Sequence[int]]) -> bool:
         """Take ``routes`` (timed at their earliest) when they lower the objective."""
@@ -190,6 +190,29 @@ class Search:
         return False, status == cp_model.OPTIMAL
 
 
+def _route_passes(search: Search, deadline: float) -> None:
+    """The routing library's two tracks from the best routes so far, each kept where it is
+    better. Which track wins depends on the week: where dependencies tie many visits
+    across routes the relaxed one does (E1: 1,309 against 1,560), elsewhere it can end
+    in a worse valley (C1: 1,130 against 1,007), so both run."""
+    problem, whole = search.problem, search.whole
+    start = {w: list(gaps) for w, gaps in search.routes.items()} or None
+    left = deadline - time.monotonic()
+    tied = bool(whole.links())
+    share = GUIDED_SHARE if tied else GUIDED_SHARE + RELAXED_SHARE + AFTER_RELAXED_SHARE
+    guided = guided_routes(problem, whole, left * share, hint=start)
+    if guided is not None:
+        search.offer(guided)
+    loose = relaxed_routes(problem, whole, left * RELAXED_SHARE, hint=start) if tied else None
+    if loose is None:
+        return
+    search.offer(loose)
+    seconds = min(left * AFTER_RELAXED_SHARE, deadline - time.monotonic())
+    after = guided_routes(problem, whole, seconds, hint=loose)
+    if after is not None:
+        search.offer(after)
+
+
 def solve_routes(
     scenario: Scenario,
     *,
@@ -233,14 +256,7 @@ def solve_routes(
     if found and (not search.starts or solver.objective_value < search.objective()):
         search.take(whole, solver)
     if not optimal:
-        guided = guided_routes(
-            problem,
-            whole,
-            (deadline - time.monotonic()) * GUIDED_SHARE,
-            hint=search.routes or None,
-        )
-        if guided is not None:
-            search.offer(guided)
+        _route_passes(search, deadline)
     if not search.starts:
         plan = Plan(
             format=scenario.plan_format,

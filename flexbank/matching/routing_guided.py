@@ -38,6 +38,11 @@ from flexbank.matching.routing_model import FINE, RoutingModel
 
 __all__ = ["guided_routes"]
 
+#: guided local search's penalty weight (the library's default is 0.1): lower lets it
+#: climb out of a local minimum in smaller steps, which keeps visits tied by a dependency
+#: movable (see benchmarks/published/README.md, "How the routing mode searches")
+GLS_LAMBDA = 0.02
+
 
 def _matrix(
     model: RoutingModel, locations: list[int], w: int, lengths: list[int]
@@ -61,12 +66,16 @@ def guided_routes(
     seconds: float,
     *,
     hint: Mapping[int, Sequence[int]] | None = None,
+    timed_dependencies: bool = True,
 ) -> dict[int, list[int]] | None:
     """Routes (worker index -> gap indices in order) for every visit, or None when this
     pass cannot model the scenario or finds nothing in ``seconds``.
 
     ``model`` is the whole CP-SAT model (thousandths of a minute), whose travel and
-    departure this pass shares; ``hint`` starts the local search from given routes.
+    departure this pass shares; ``hint`` starts the local search from given routes. With
+    ``timed_dependencies`` False the dependencies' start differences are left out (only
+    "another worker" is kept): the routes may then be impossible to time, and
+    :mod:`flexbank.matching.routing_repair` makes them whole.
     """
     if seconds <= 0.2 or any(g.headcount != 1 for g in problem.gaps):
         return None
@@ -122,9 +131,10 @@ def guided_routes(
         if g not in node_of or h not in node_of:
             continue
         a, b = manager.NodeToIndex(node_of[g]), manager.NodeToIndex(node_of[h])
-        solver.Add(time.CumulVar(a) - time.CumulVar(b) >= low * FINE)
-        if high is not None:
-            solver.Add(time.CumulVar(a) - time.CumulVar(b) <= high * FINE)
+        if timed_dependencies:
+            solver.Add(time.CumulVar(a) - time.CumulVar(b) >= low * FINE)
+            if high is not None:
+                solver.Add(time.CumulVar(a) - time.CumulVar(b) <= high * FINE)
         if other:
             solver.Add(routing.VehicleVar(a) != routing.VehicleVar(b))
     for v in range(n_w):
@@ -137,6 +147,7 @@ def guided_routes(
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
+    params.guided_local_search_lambda_coefficient = GLS_LAMBDA
     params.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     start_from = None
     if hint:

@@ -224,45 +224,73 @@ class RoutingModel:
     # ---------------------------------------------------------- warm starts
 
     def timing(
-        self, routes: Routes, starts: Mapping[int, int] | None = None
+        self,
+        routes: Routes,
+        starts: Mapping[int, int] | None = None,
+        *,
+        links: Sequence[tuple[int, int, int, int | None, bool]] | None = None,
     ) -> dict[int, int] | None:
         """Starts (model unit, by gap) that make ``routes`` meet every timing constraint:
         each start at least its window's opening, its given start and its arrival, and
-        every dependency's minimum; a dependency's maximum pushes the earlier gap later.
-        None when pushing cannot meet them (a window closes, or a fixed gap would move)."""
+        every dependency's minimum (``links``: all of them by default); a dependency's
+        maximum pushes the earlier gap later. None when pushing cannot meet them (a
+        window closes, or a fixed gap would move). Starts only ever move later, so the
+        first start pushed past its window's close is the answer."""
         problem, u = self.problem, self.unit
         value = {g: max(problem.gaps[g].start * u, (starts or {}).get(g, 0)) for g in self.gaps}
         value.update(self.fixed)
-        links = self.links()
+        close = {g: (problem.gaps[g].latest_start + self.late[g]) * u for g in self.gaps}
+        links = self.links() if links is None else links
+        # each route as its departure and (gap, travel to it, length) steps
+        paths = []
+        for w, gaps in routes.items():
+            place, steps = problem.workers[w].home, []
+            for g in gaps:
+                gap = problem.gaps[g]
+                steps.append((g, self.separation(w, place, gap.location), gap.length * u))
+                place = gap.location
+            paths.append((self.departure(w) * u, steps))
         for _ in range(4 * len(self.gaps) + 4):
             changed = False
-            for w, gaps in routes.items():
-                free, place = self.departure(w) * u, problem.workers[w].home
-                for g in gaps:
-                    gap = problem.gaps[g]
-                    arrive = free + self.separation(w, place, gap.location)
+            for free, steps in paths:
+                for g, travel, length in steps:
+                    arrive = free + travel
                     if value[g] < arrive:
+                        if arrive > close.get(g, math.inf):
+                            return None
                         value[g], changed = arrive, True
-                    free, place = value[g] + gap.length * u, gap.location
+                    free = value[g] + length
             for g, h, low, high, _ in links:
                 if g not in value or h not in value:
                     continue
                 if value[g] < value[h] + low * u:
-                    if g in self.fixed:
+                    if g in self.fixed or value[h] + low * u > close.get(g, math.inf):
                         return None
                     value[g], changed = value[h] + low * u, True
                 if high is not None and value[g] > value[h] + high * u:
-                    if h in self.fixed:
+                    if h in self.fixed or value[g] - high * u > close.get(h, math.inf):
                         return None
                     value[h], changed = value[g] - high * u, True
             if not changed:
                 break
         else:
             return None
-        for g in self.gaps:
-            if value[g] > (problem.gaps[g].latest_start + self.late[g]) * u:
-                return None
+        if any(value[g] > close[g] for g in self.gaps):
+            return None
         return {g: value[g] for g in self.gaps}
+
+    def objective(self, routes: Routes, starts: Mapping[int, int]) -> int:
+        """Travel (thousandths of a minute) + total + largest lateness (model unit) of
+        ``routes`` started at ``starts``."""
+        problem, total = self.problem, 0
+        for w, gaps in routes.items():
+            home = problem.workers[w].home
+            places = [home, *(problem.gaps[g].location for g in gaps), home]
+            total += sum(
+                round(self.exact_minutes(w, a, b) * FINE) for a, b in itertools.pairwise(places)
+            )
+        late = [max(0, s - problem.gaps[g].latest_start * self.unit) for g, s in starts.items()]
+        return total + FINE // self.unit * (sum(late) + max(late, default=0))
 
     def hint(
         self, routes: Routes, starts: Mapping[int, int] | None = None, *, fix: bool = False

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from benchmarks.published.evaluate import Evaluation, evaluate
 from benchmarks.published.instance import Instance
-from benchmarks.published.scenario import gap_id
+from benchmarks.published.scenario import gap_id, solution_from_routes, to_scenario
 from benchmarks.published.solution import Solution
 from flexbank.matching.problem import Problem
+from flexbank.matching.routing_model import FINE, RoutingModel
+from flexbank.validation import load_scenario
 
 
 def sub_instance(base: Instance, keep: set[int], shift: float) -> Instance:
@@ -44,3 +47,23 @@ def indexed_routes(problem: Problem, solution: Solution) -> dict[int, list[int]]
         ]
         for r in solution.routes
     }
+
+
+def routing_setup(instance: Instance) -> tuple[Problem, RoutingModel]:
+    """The routing mode's problem and whole model (thousandths of a minute) of ``instance``."""
+    problem = Problem(load_scenario(to_scenario(instance)), max_candidates_per_gap=None)
+    return problem, RoutingModel(problem, FINE)
+
+
+def scored(
+    instance: Instance, problem: Problem, whole: RoutingModel, routes: dict[int, list[int]]
+) -> Evaluation:
+    """``routes`` timed at their earliest with every dependency, as the independent
+    evaluator reads them."""
+    starts = whole.timing(routes)
+    assert starts is not None, "the routes cannot be timed with every dependency"
+    by_id = {
+        problem.workers[w].id: [problem.gaps[g].id for g in gaps] for w, gaps in routes.items()
+    }
+    minutes = {problem.gaps[g].id: s / FINE for g, s in starts.items()}
+    return evaluate(instance, solution_from_routes(instance, by_id, minutes))

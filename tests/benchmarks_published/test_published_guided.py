@@ -8,14 +8,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sub_instance import indexed_routes, sub_instance
+from sub_instance import indexed_routes, routing_setup, scored, sub_instance
 
 from benchmarks.published.baseline import decode
 from benchmarks.published.catalog import entries
-from benchmarks.published.evaluate import Evaluation, evaluate
-from benchmarks.published.instance import Instance
+from benchmarks.published.evaluate import evaluate
 from benchmarks.published.readers import read_instance
-from benchmarks.published.scenario import solution_from_routes, to_scenario
+from benchmarks.published.scenario import to_scenario
 from flexbank.matching.problem import Problem
 from flexbank.matching.routing_guided import guided_routes
 from flexbank.matching.routing_model import FINE, RoutingModel
@@ -23,23 +22,6 @@ from flexbank.validation import load_scenario
 
 C = [read_instance(e.path) for e in entries(("C",))[:3]]
 B1 = read_instance(entries(("B",))[0].path)
-
-
-def _setup(instance: Instance) -> tuple[Problem, RoutingModel]:
-    problem = Problem(load_scenario(to_scenario(instance)), max_candidates_per_gap=None)
-    return problem, RoutingModel(problem, FINE)
-
-
-def _scored(
-    instance: Instance, problem: Problem, whole: RoutingModel, routes: dict[int, list[int]]
-) -> Evaluation:
-    starts = whole.timing(routes)
-    assert starts is not None, "the routes cannot be timed with every dependency"
-    by_id = {
-        problem.workers[w].id: [problem.gaps[g].id for g in gaps] for w, gaps in routes.items()
-    }
-    minutes = {problem.gaps[g].id: s / FINE for g, s in starts.items()}
-    return evaluate(instance, solution_from_routes(instance, by_id, minutes))
 
 
 @pytest.mark.slow
@@ -53,26 +35,26 @@ def test_guided_routes_keep_every_published_rule(which: int, keep: set[int], shi
     """Random sub-instances of family C (double services included): every visit once, by
     a qualified caregiver, synchronised, as the independent evaluator reads them."""
     instance = sub_instance(C[which], keep, shift)
-    problem, whole = _setup(instance)
+    problem, whole = routing_setup(instance)
     routes = guided_routes(problem, whole, 1.0)
     assert routes is not None
     served = sorted(g for gaps in routes.values() for g in gaps)
     assert served == list(range(len(problem.gaps)))
     allowed = {(c.worker, c.gap) for c in problem.candidates}
     assert all((w, g) in allowed for w, gaps in routes.items() for g in gaps)
-    assert _scored(instance, problem, whole, routes).violations == []
+    assert scored(instance, problem, whole, routes).violations == []
 
 
 def test_guided_routes_improve_a_poor_start() -> None:
     """From the greedy decoding of the patients in reverse order (a valid, poor start) the
     pass finds routes the evaluator scores lower."""
     start = decode(B1, list(reversed(B1.patients)), 1.0).solution
-    problem, whole = _setup(B1)
+    problem, whole = routing_setup(B1)
     hint = indexed_routes(problem, start)
     before = evaluate(B1, start).objective
     routes = guided_routes(problem, whole, 2.0, hint=hint)
     assert routes is not None
-    after = _scored(B1, problem, whole, routes)
+    after = scored(B1, problem, whole, routes)
     assert after.violations == []
     assert after.objective < before
 
