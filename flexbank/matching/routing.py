@@ -203,7 +203,7 @@ def _route_passes(search: Search, deadline: float) -> None:
     guided = guided_routes(problem, whole, left * share, hint=start)
     if guided is not None:
         search.offer(guided)
-    loose = relaxed_routes(problem, whole, left * RELAXED_SHARE, hint=start) if tied else None
+    loose = relaxed_routes(problem, whole, left * RELAXED_SHARE, hint=start)
     if loose is None:
         return
     search.offer(loose)

@@ -67,3 +67,12 @@ def scored(
     }
     minutes = {problem.gaps[g].id: s / FINE for g, s in starts.items()}
     return evaluate(instance, solution_from_routes(instance, by_id, minutes))
+
+
+def assert_each_visit_served_once_by_an_allowed_worker(
+    problem: Problem, routes: dict[int, list[int]]
+) -> None:
+    served = sorted(g for gaps in routes.values() for g in gaps)
+    assert served == list(range(len(problem.gaps)))
+    allowed = {(c.worker, c.gap) for c in problem.candidates}
+    assert all((w, g) in allowed for w, gaps in routes.items() for g in gaps)

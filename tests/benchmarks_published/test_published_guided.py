@@ -8,7 +8,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sub_instance import indexed_routes, routing_setup, scored, sub_instance
+from sub_instance import (
+    assert_each_visit_served_once_by_an_allowed_worker,
+    indexed_routes,
+    routing_setup,
+    scored,
+    sub_instance,
+)
 
 from benchmarks.published.baseline import decode
 from benchmarks.published.catalog import entries
@@ -38,10 +44,7 @@ def test_guided_routes_keep_every_published_rule(which: int, keep: set[int], shi
     problem, whole = routing_setup(instance)
     routes = guided_routes(problem, whole, 1.0)
     assert routes is not None
-    served = sorted(g for gaps in routes.values() for g in gaps)
-    assert served == list(range(len(problem.gaps)))
-    allowed = {(c.worker, c.gap) for c in problem.candidates}
-    assert all((w, g) in allowed for w, gaps in routes.items() for g in gaps)
+    assert_each_visit_served_once_by_an_allowed_worker(problem, routes)
     assert scored(instance, problem, whole, routes).violations == []
 
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sub_instance import routing_setup, scored, sub_instance
+from sub_instance import (
+    assert_each_visit_served_once_by_an_allowed_worker,
+    routing_setup,
+    scored,
+    sub_instance,
+)
 
 from benchmarks.published.catalog import entries
 from benchmarks.published.readers import read_instance
@@ -20,15 +25,6 @@ from flexbank.matching.routing_repair import put_back, relaxed_routes
 from flexbank.validation import load_scenario
 
 C = [read_instance(e.path) for e in entries(("C",))[:3]]
-
-
-def _serves_each_visit_once_by_an_allowed_worker(
-    problem: Problem, routes: dict[int, list[int]]
-) -> None:
-    served = sorted(g for gaps in routes.values() for g in gaps)
-    assert served == list(range(len(problem.gaps)))
-    allowed = {(c.worker, c.gap) for c in problem.candidates}
-    assert all((w, g) in allowed for w, gaps in routes.items() for g in gaps)
 
 
 def test_two_tied_pairs_in_opposite_orders_are_put_back_in_a_timeable_order() -> None:
@@ -58,7 +54,7 @@ def test_two_tied_pairs_in_opposite_orders_are_put_back_in_a_timeable_order() ->
         routes[w] = routes.get(w, []) + [g for g in gaps if g not in four]
     fixed = put_back(problem, whole, routes)
     assert fixed is not None
-    _serves_each_visit_once_by_an_allowed_worker(problem, fixed)
+    assert_each_visit_served_once_by_an_allowed_worker(problem, fixed)
     assert scored(instance, problem, whole, fixed).violations == []
 
 
@@ -79,7 +75,7 @@ def test_relaxed_routes_keep_every_published_rule(which: int, keep: set[int], sh
         assert routes is None
         return
     assert routes is not None
-    _serves_each_visit_once_by_an_allowed_worker(problem, routes)
+    assert_each_visit_served_once_by_an_allowed_worker(problem, routes)
     assert scored(instance, problem, whole, routes).violations == []
 
 
