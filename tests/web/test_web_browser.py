@@ -153,7 +153,8 @@ def test_every_page_passes_axe_and_worker_pages_fit_a_phone(
     anon = new_page(browser)
     anon.goto(f"{live_url}/sign-in")
     check(anon, "sign-in")
-    anon.get_by_role("button", name="Sign in").click()
+    with anon.expect_navigation():
+        anon.get_by_role("button", name="Sign in").click()
     check(anon, "sign-in-error")
 
     # coordinator: start an allocation, watch it, review, explain, publish

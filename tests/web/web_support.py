@@ -94,6 +94,7 @@ def build_service(data_dir: Path) -> Service:
 
 def check_axe(page: Any) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.2 A/AA violations on the page as it is now."""
+    page.wait_for_load_state()
     page.add_script_tag(path=str(AXE))
     violations: list[dict[str, Any]] = page.evaluate(
         "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
@@ -117,7 +118,8 @@ def shoot(page: Any, name: str, readme: bool = False, readme_full_page: bool = F
 def sign_in(page: Any, base: str, token: str) -> None:
     page.goto(f"{base}/sign-in")
     page.get_by_label("Access token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():  # the next step must see the signed-in page, not this one
+        page.get_by_role("button", name="Sign in").click()
 
 
 # ------------------------------------------------------------- signed-in clients
