@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from flexbank.matching.forked import Forked, can_fork
 from flexbank.matching.problem import Problem
 from flexbank.matching.routing_guided import guided_routes
 from flexbank.matching.routing_model import FINE, RoutingError, RoutingModel
@@ -61,6 +62,13 @@ SMALL = 40
 #: followed by the guided search from those routes
 GUIDED_SHARE = 0.35
 RELAXED_SHARE, AFTER_RELAXED_SHARE = 0.15, 0.3
+#: side by side in two processes, each track has all three shares; the relaxed search
+#: takes this part of its track; without dependencies the second process's guided search
+#: has the library's own penalty weight
+RELAXED_PART = 0.3
+WIDE = 0.1
+#: seconds the second process may overrun its share before it is stopped
+FORK_GRACE = 2.0
 #: seconds for one neighbourhood; the visits it first frees, at least, and its steps
 STEP_SECONDS = 3.0
 FIRST_SIZE = 16
@@ -190,27 +198,54 @@ class Search:
         return False, status == cp_model.OPTIMAL
 
 
-def _route_passes(search: Search, deadline: float) -> None:
+def _route_passes(search: Search, deadline: float, threads: int) -> None:
     """The routing library's two tracks from the best routes so far, each kept where it is
     better. Which track wins depends on the week: where dependencies tie many visits
     across routes the relaxed one does (E1: 1,309 against 1,560), elsewhere it can end
-    in a worse valley (C1: 1,130 against 1,007), so both run."""
+    in a worse valley (C1: 1,130 against 1,007), so both run: side by side in two
+    processes when there are two threads (the library holds the interpreter lock), else
+    one after the other. Without dependencies there is no relaxed track; side by side, the
+    second process runs guided local search with the library's own penalty weight."""
     problem, whole = search.problem, search.whole
     start = {w: list(gaps) for w, gaps in search.routes.items()} or None
-    left = deadline - time.monotonic()
+    now = time.monotonic()
+    left = deadline - now
     tied = bool(whole.links())
-    share = GUIDED_SHARE if tied else GUIDED_SHARE + RELAXED_SHARE + AFTER_RELAXED_SHARE
-    guided = guided_routes(problem, whole, left * share, hint=start)
-    if guided is not None:
-        search.offer(guided)
-    loose = relaxed_routes(problem, whole, left * RELAXED_SHARE, hint=start)
+    share = GUIDED_SHARE + RELAXED_SHARE + AFTER_RELAXED_SHARE
+    until = now + left * share  # the passes' end; the neighbourhood search has the rest
+    if threads > 1 and can_fork():
+        if tied:
+            other = Forked(lambda: guided_routes(problem, whole, left * share, hint=start))
+            _relaxed_track(search, start, left * share * RELAXED_PART, until)
+        else:
+            other = Forked(
+                lambda: guided_routes(problem, whole, left * share, hint=start, penalty=WIDE)
+            )
+            _offer(search, guided_routes(problem, whole, left * share, hint=start))
+        _offer(search, other.result(timeout=until - time.monotonic() + FORK_GRACE))
+        return
+    guided = left * (GUIDED_SHARE if tied else share)
+    _offer(search, guided_routes(problem, whole, guided, hint=start))
+    if tied:
+        _relaxed_track(search, start, left * RELAXED_SHARE, until)
+
+
+def _relaxed_track(
+    search: Search, start: dict[int, list[int]] | None, seconds: float, until: float
+) -> None:
+    """The search without the dependencies' start differences for ``seconds``, its
+    routes made whole, then the full search from them until ``until``."""
+    problem, whole = search.problem, search.whole
+    loose = relaxed_routes(problem, whole, seconds, hint=start)
     if loose is None:
         return
     search.offer(loose)
-    seconds = min(left * AFTER_RELAXED_SHARE, deadline - time.monotonic())
-    after = guided_routes(problem, whole, seconds, hint=loose)
-    if after is not None:
-        search.offer(after)
+    _offer(search, guided_routes(problem, whole, until - time.monotonic(), hint=loose))
+
+
+def _offer(search: Search, routes: dict[int, list[int]] | None) -> None:
+    if routes is not None:
+        search.offer(routes)
 
 
 def solve_routes(
@@ -256,7 +291,7 @@ def solve_routes(
     if found and (not search.starts or solver.objective_value < search.objective()):
         search.take(whole, solver)
     if not optimal:
-        _route_passes(search, deadline)
+        _route_passes(search, deadline, threads)
     if not search.starts:
         plan = Plan(
             format=scenario.plan_format,

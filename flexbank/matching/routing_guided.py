@@ -67,6 +67,7 @@ def guided_routes(
     *,
     hint: Mapping[int, Sequence[int]] | None = None,
     timed_dependencies: bool = True,
+    penalty: float = GLS_LAMBDA,
 ) -> dict[int, list[int]] | None:
     """Routes (worker index -> gap indices in order) for every visit, or None when this
     pass cannot model the scenario or finds nothing in ``seconds``.
@@ -75,7 +76,8 @@ def guided_routes(
     departure this pass shares; ``hint`` starts the local search from given routes. With
     ``timed_dependencies`` False the dependencies' start differences are left out (only
     "another worker" is kept): the routes may then be impossible to time, and
-    :mod:`flexbank.matching.routing_repair` makes them whole.
+    :mod:`flexbank.matching.routing_repair` makes them whole. ``penalty`` is guided
+    local search's penalty weight.
     """
     if seconds <= 0.2 or any(g.headcount != 1 for g in problem.gaps):
         return None
@@ -147,7 +149,7 @@ def guided_routes(
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    params.guided_local_search_lambda_coefficient = GLS_LAMBDA
+    params.guided_local_search_lambda_coefficient = penalty
     params.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
     start_from = None
     if hint:
