@@ -23,6 +23,9 @@ __all__ = ["Forked", "can_fork"]
 
 T = TypeVar("T")
 
+#: seconds a child that has answered is given to exit before it is stopped
+EXIT_SECONDS = 1.0
+
 
 def can_fork() -> bool:
     """Whether this process may fork a child to run a task."""
@@ -61,6 +64,7 @@ class Forked(Generic[T]):
         try:
             if self._answer.poll(max(0.0, timeout)):
                 value = self._answer.recv()
+                self._process.join(EXIT_SECONDS)  # answered: let it finish on its own
         except (EOFError, OSError):
             value = None
         finally:

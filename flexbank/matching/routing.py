@@ -15,7 +15,8 @@ left (:mod:`flexbank.matching.routing_guided`: on a hundred visits it finds in s
 what the CP-SAT neighbourhoods find in minutes), in two tracks from the same routes: the
 search as it is, and the search without the dependencies' start differences, its routes
 made whole (:mod:`flexbank.matching.routing_repair`) and searched again with them (where
-dependencies tie many visits across routes, the second is far better); then, while time
+dependencies tie many visits across routes, the second is far better), side by side in two
+processes when there are two threads (:mod:`flexbank.matching.forked`); then, while time
 remains, a large
 neighbourhood search: the visits nearest a random one (in place and time) are freed and
 re-routed among their workers and one more, by the same model with every other visit kept

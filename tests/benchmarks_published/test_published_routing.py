@@ -20,6 +20,8 @@ from benchmarks.published.scenario import (
     to_scenario,
 )
 from flexbank.checker import check_plan
+from flexbank.matching import routing as routing_mode
+from flexbank.matching.forked import Forked, can_fork
 from flexbank.matching.problem import Problem
 from flexbank.matching.routing import RoutingError, minute_starts, solve_routes
 from flexbank.matching.routing_model import RoutingModel
@@ -28,9 +30,9 @@ from flexbank.validation import load_scenario
 A = [read_instance(e.path) for e in entries(("A",))]
 
 
-def _solved(instance: Instance, seconds: float) -> tuple[float, float]:
+def _solved(instance: Instance, seconds: float, threads: int = 1) -> tuple[float, float]:
     scenario = load_scenario(to_scenario(instance))
-    routing = solve_routes(scenario, seconds=seconds, threads=1)
+    routing = solve_routes(scenario, seconds=seconds, threads=threads)
     plan = routing.plan
     assert plan.status in ("optimal", "feasible")
     assert check_plan(scenario, plan) == []
@@ -62,6 +64,32 @@ def test_every_routing_plan_passes_the_checker(which: int, keep: set[int], shift
         _solved(instance, 2)
     except RoutingError:
         pytest.fail("every service of family A has a qualified caregiver")
+
+
+@pytest.mark.skipif(not can_fork(), reason="this platform cannot fork")
+@pytest.mark.parametrize("dependencies", [True, False])
+def test_with_two_threads_the_tracks_run_side_by_side_and_the_plan_holds_every_rule(
+    dependencies: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C1 (50 patients, double services) with two threads: the second track runs in a
+    second process, and the plan that comes back holds every published and flexbank rule;
+    so does C1 without its double services (the second process then searches with
+    another penalty weight)."""
+    instance = read_instance(entries(("C",))[0].path)
+    if not dependencies:
+        singles = {i for i, p in enumerate(instance.patients) if not p.is_double}
+        instance = sub_instance(instance, singles, 0)
+    answers: list[object] = []
+
+    class Recorded(Forked[object]):
+        def result(self, timeout: float) -> object:
+            answers.append(super().result(timeout))
+            return answers[-1]
+
+    monkeypatch.setattr(routing_mode, "Forked", Recorded)
+    _solved(instance, 8, threads=2)
+    assert len(answers) == 1
+    assert answers[0] is not None  # the second process's routes came back in time
 
 
 def test_the_earliest_whole_minute_timing_has_the_least_lateness() -> None:
