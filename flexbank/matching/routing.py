@@ -47,7 +47,7 @@ from ortools.sat.python import cp_model
 
 from flexbank.matching.forked import Forked, can_fork
 from flexbank.matching.problem import Problem
-from flexbank.matching.routing_guided import guided_routes
+from flexbank.matching.routing_guided import GLS_LAMBDA, guided_routes
 from flexbank.matching.routing_model import FINE, RoutingError, RoutingModel
 from flexbank.matching.routing_repair import relaxed_routes
 from flexbank.models import Assignment, Metrics, Plan, Scenario
@@ -114,8 +114,11 @@ class Search:
         """travel (FINE) + total + max lateness (FINE) of the current solution."""
         return self.whole.objective(self.routes, self.starts)
 
-    def offer(self, routes: Mapping[int, Sequence[int]]) -> bool:
-        """Take ``routes`` (timed at their earliest) when they lower the objective."""
+    def offer(self, routes: Mapping[int, Sequence[int]] | None) -> bool:
+        """Take ``routes`` (timed at their earliest) when they lower the objective (None,
+        a search that found nothing, is never taken)."""
+        if routes is None:
+            return False
         starts = self.whole.timing(routes)
         if starts is None:
             return False
@@ -215,18 +218,18 @@ def _route_passes(search: Search, deadline: float, threads: int) -> None:
     share = GUIDED_SHARE + RELAXED_SHARE + AFTER_RELAXED_SHARE
     until = now + left * share  # the passes' end; the neighbourhood search has the rest
     if threads > 1 and can_fork():
+        penalty = GLS_LAMBDA if tied else WIDE
+        other = Forked(
+            lambda: guided_routes(problem, whole, left * share, hint=start, penalty=penalty)
+        )
         if tied:
-            other = Forked(lambda: guided_routes(problem, whole, left * share, hint=start))
             _relaxed_track(search, start, left * share * RELAXED_PART, until)
         else:
-            other = Forked(
-                lambda: guided_routes(problem, whole, left * share, hint=start, penalty=WIDE)
-            )
-            _offer(search, guided_routes(problem, whole, left * share, hint=start))
-        _offer(search, other.result(timeout=until - time.monotonic() + FORK_GRACE))
+            search.offer(guided_routes(problem, whole, left * share, hint=start))
+        search.offer(other.result(timeout=until - time.monotonic() + FORK_GRACE))
         return
     guided = left * (GUIDED_SHARE if tied else share)
-    _offer(search, guided_routes(problem, whole, guided, hint=start))
+    search.offer(guided_routes(problem, whole, guided, hint=start))
     if tied:
         _relaxed_track(search, start, left * RELAXED_SHARE, until)
 
@@ -241,12 +244,7 @@ def _relaxed_track(
     if loose is None:
         return
     search.offer(loose)
-    _offer(search, guided_routes(problem, whole, until - time.monotonic(), hint=loose))
-
-
-def _offer(search: Search, routes: dict[int, list[int]] | None) -> None:
-    if routes is not None:
-        search.offer(routes)
+    search.offer(guided_routes(problem, whole, until - time.monotonic(), hint=loose))
 
 
 def solve_routes(
