@@ -153,7 +153,7 @@ def region_week(args: argparse.Namespace) -> dict[str, Any]:
         "phone_round": phone,
         "phone_round_seconds": round(phone_seconds, 1),
         "phone_round_cached": cached,
-        "region_phone_rounds": extra.get("baseline_covered_hours"),
+        "region_phone_rounds": extra.get("first_plan_covered_hours"),
         "violations": len(violations),
         "violations_by_rule": dict(Counter(f"{v.rule} {v.name}" for v in violations)),
         "violation_examples": [v.message for v in violations[:5]],

@@ -3,7 +3,8 @@
 :func:`solve_job` is what a Ray task (or this process) runs: it builds the part's
 :class:`~flexbank.matching.problem.Problem` from its sub-scenario, optimises from the
 phone round, and returns the part's plan. A first-plan job stops at the phone round
-(the driver has a valid plan of the whole week once every region's is in). A boundary
+(the driver has a valid plan of the whole week once every region's is in), and so
+does a phone job (the phone round of the whole week). A boundary
 job also gets what its workers hold now and returns that instead when the optimiser
 finds nothing better for them (rules.md section 3 order), or without solving when its
 build left too little of its time. A bound job only solves the linear relaxation of
@@ -33,7 +34,7 @@ EMERGENCY_LP_SHARE = 0.4
 #: workers hold (it cannot improve on it in that time, and must not run over).
 MIN_SOLVE_SHARE = 0.3
 
-JobKind = Literal["first", "emergency", "region", "boundary", "bound"]
+JobKind = Literal["first", "phone", "emergency", "region", "boundary", "bound"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class JobResult:
     name: str
     plan: Plan | None = None
     bounds: dict[str, float] = field(default_factory=dict)  # bound jobs: minutes
-    #: a first-plan job: its phone round, (gap id, worker id) -> start
+    #: a first-plan or phone job: its phone round, (gap id, worker id) -> start
     holding: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
     kept_current: bool = False
     candidates: int = 0
@@ -83,7 +84,7 @@ def solve_job(job: Job) -> JobResult:
     if job.current:  # what the workers hold stays a candidate, past the cap too
         problem.include(in_minutes(problem, job.current))
     pins = sort_pins(problem)
-    if job.kind == "first":
+    if job.kind in ("first", "phone"):
         first = phone_round(problem, pins.kept)
         return JobResult(
             job.kind,

@@ -8,18 +8,26 @@
 3. **Emergency hours across the week**: per component, one job solves every emergency
    gap with every worker who reaches one
    (:func:`flexbank.matching.region_stages.priority_scenario`): at least the whole
-   week's phone round on emergency hours, and its relaxation bounds them.
+   week's phone round on emergency hours, and its relaxation bounds them. Beside it,
+   one job rings round the whole week at once: a region's phone round only asks its
+   own workers, and where most workers reach a neighbouring region (nearly all of
+   them, on a Greater-Manchester-sized week) that loses hours on every priority. Its
+   plan replaces the first plans when it is better.
 4. **Regions**: every region is built and solved as one job
    (:mod:`flexbank.distributed.jobs`), with the emergency engagements settled in 3
-   held (:func:`flexbank.matching.region_stages.region_scenario`). With them, one job
-   per region solves the linear relaxation of the region's urgent gaps with every
-   worker who reaches them: their sum bounds the week's urgent hours.
+   held, and so are the whole week's phone round's engagements of workers outside
+   their home region (:func:`flexbank.matching.region_stages.crossings`), so that the
+   regions start from where the whole week's phone round sends workers across. With
+   them, one job per region solves the linear relaxation of the region's urgent gaps
+   with every worker who reaches them: their sum bounds the week's urgent hours.
 5. **Boundary pass**, while time is left: neighbouring regions in pairs, two rounds,
    each pair's boundary workers re-optimised with every gap of the two regions they
    reach, everything else fixed; a neighbourhood's plan replaces what its workers held
    only when it is better in the rules.md section 3 order.
 6. The merged plan is re-checked against every hard rule
-   (:func:`flexbank.matching.merge.recheck`) before it is returned.
+   (:func:`flexbank.matching.merge.recheck`) before it is returned; should the whole
+   week's phone round cover more (in the section 3 order of the priorities' hours),
+   that is returned instead: never a plan worse than the coordinator's own.
 
 Every part's plan is at least its phone round, and exact where the parts truly
 separate; what the boundary pass cannot recover is said in :mod:`regions`.
@@ -100,6 +108,8 @@ class _Run:
     holding: Holding = field(default_factory=dict)
     #: engagements settled by the emergency stage: held by the regions
     settled: Holding = field(default_factory=dict)
+    #: the whole week's phone round, once in
+    phone: Holding | None = None
     final: set[str] = field(default_factory=set)  # workers whose region plan is in
     first_seconds: float | None = None
     first_covered: dict[str, float] = field(default_factory=dict)  # hours per priority
@@ -169,6 +179,11 @@ def take(run: _Run, job: Job, result: JobResult) -> None:
     if result.kind == "first":
         run.holding.update(result.holding)
         return
+    if result.kind == "phone":
+        run.phone = result.holding
+        if _hours_key(run.scenario, run.phone) > _hours_key(run.scenario, run.holding):
+            run.holding = dict(run.phone)
+        return
     if result.kind == "boundary" and result.plan is None:
         return  # it kept what its workers hold, without solving
     assert result.plan is not None
@@ -233,11 +248,14 @@ def solve(
     emergency = _emergency(run, parts, boundary_share, bound_jobs)
 
     later = boundary_share + RECHECK_SHARE
+    held = dict(run.settled)
+    if run.phone is not None:
+        held.update(region_stages.crossings(scenario, parts, run.phone, run.settled))
     region_jobs = [
         Job(
             "region",
             f"region {r.index + 1}",
-            region_stages.region_scenario(scenario, parts, r, run.settled),
+            region_stages.region_scenario(scenario, parts, r, held),
             0.0,
             workers,
             seed,
@@ -295,7 +313,11 @@ def _emergency(
     later = REGION_SHARE + boundary_share + RECHECK_SHARE
     # (in this process the bound jobs run after, and the phases after get less time)
     seconds = run.limit(EMERGENCY_SHARE, later, len(jobs))
-    found = run.run("emergency hours", [_with_limit(j, seconds) for j in jobs] + bound_jobs)
+    # the whole week's phone round: one job, no time limit (it stops when rung round)
+    phone = Job("phone", "phone round of the whole week", scenario, 0.0)
+    found = run.run(
+        "emergency hours", [_with_limit(j, seconds) for j in jobs] + [phone] + bound_jobs
+    )
     found = [r for r in found if r.kind == "emergency"]
     run.bound[PRIORITIES[0]] = 0.0
     sources = set()
@@ -319,6 +341,11 @@ def _finish(run: _Run, parts: regions.Split, solved: list[JobResult]) -> Plan:
     run.tell("re-check", 0, 1)
     checking = time.monotonic()
     problem = Problem(scenario)
+    if run.phone is not None and _hours_key(scenario, run.phone) > _hours_key(
+        scenario, run.holding
+    ):
+        run.holding = dict(run.phone)  # never worse than the coordinator's own
+        run.phases.append({"phase": "the whole week's phone round kept", "seconds": 0.0, "jobs": 0})
     assignment = in_minutes(problem, run.holding)
     dropped = recheck(problem, assignment)
     plans = [r.plan for r in run.results if r.plan is not None]
@@ -329,7 +356,8 @@ def _finish(run: _Run, parts: regions.Split, solved: list[JobResult]) -> Plan:
     run.phases.append(
         {"phase": "re-check", "seconds": round(time.monotonic() - checking, 3), "jobs": 0}
     )
-    baseline = run.first_covered  # the regions' own phone rounds
+    # the whole week's phone round (the regions' own when it did not come in)
+    baseline = _covered(scenario, run.phone) if run.phone is not None else run.first_covered
     # routine: every routine gap filled (see BOUND_PRIORITIES)
     for p in PRIORITIES:
         if p not in run.bound:
@@ -343,6 +371,7 @@ def _finish(run: _Run, parts: regions.Split, solved: list[JobResult]) -> Plan:
         "solve_seconds": round(run.elapsed(), 3),
         "mode": "distributed",
         "first_feasible_seconds": round(run.first_seconds or 0.0, 3),
+        "first_plan_covered_hours": {p: round(h, 6) for p, h in run.first_covered.items()},
         "baseline_covered_hours": {p: round(h, 6) for p, h in baseline.items()},
         "bound_source": {p: run.bound_source.get(p, "relaxation") for p in PRIORITIES},
         "candidates": sum(r.candidates for r in solved if r.kind == "region"),
@@ -372,6 +401,13 @@ def _finish(run: _Run, parts: regions.Split, solved: list[JobResult]) -> Plan:
 
 def _with_limit(job: Job, seconds: float) -> Job:
     return dataclasses.replace(job, time_limit=seconds)
+
+
+def _hours_key(scenario: Scenario, holding: Holding) -> tuple[float, ...]:
+    """The priorities' hours, most pressing first: how rules.md section 3 compares
+    plans first."""
+    covered = _covered(scenario, holding)
+    return tuple(round(covered[p], 6) for p in PRIORITIES)
 
 
 def _covered(scenario: Scenario, holding: Holding) -> dict[str, float]:

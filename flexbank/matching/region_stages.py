@@ -17,6 +17,10 @@ functions of the scenario and the plan so far:
    Region plans then still share no worker and no gap place, so their union is valid.
 3. :func:`bound_scenario`: a region's gaps of some priorities with every worker who
    reaches them, for the bound of the week.
+4. :func:`crossings`: what a plan of the whole week (its phone round) has workers do
+   outside their home region, consistent with the settled emergency engagements: held
+   by the regions beside those, so that the supply that flows between regions in the
+   whole week's phone round is not lost to the split.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Collection
 import numpy as np
 
 from flexbank.matching.regions import Holding, Region, Split, sub_scenario
-from flexbank.models import Pin, Scenario
+from flexbank.models import PRIORITIES, Pin, Scenario
 
 
 def _reaching(parts: Split, places: Collection[int]) -> list[str]:
@@ -121,4 +125,42 @@ def bound_scenario(
     return _with_reaching(scenario, parts, gaps, name, pins=[])
 
 
-__all__ = ["bound_scenario", "priority_scenario", "region_scenario"]
+def crossings(scenario: Scenario, parts: Split, whole: Holding, settled: Holding) -> Holding:
+    """The engagements of ``whole`` (a valid plan of the whole week) that a worker holds
+    outside their home region, but on gaps of the settled priority (emergency, which
+    ``settled`` decides) and of the workers whose settled engagements differ from
+    their engagements of that priority in ``whole`` (what else they hold may clash with
+    what they were given, so their home region plans them afresh). A double-handed
+    visit is kept with all its workers or none: with all of them when any crosses and
+    none is so replanned. Together with ``settled`` these are consistent: each worker's
+    are a part of one valid plan."""
+    gaps = {g.id: g for g in scenario.gaps}
+
+    def of_settled(plan: Holding) -> dict[str, set[tuple[str, dt.datetime]]]:
+        found: dict[str, set[tuple[str, dt.datetime]]] = defaultdict(set)
+        for (g, w), start in plan.items():
+            if gaps[g].priority == PRIORITIES[0]:
+                found[w].add((g, start))
+        return found
+
+    before, after = of_settled(whole), of_settled(settled)
+    replanned = {w for w in before.keys() | after.keys() if before.get(w) != after.get(w)}
+    holders: dict[str, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    for (g, w), start in whole.items():
+        if gaps[g].priority != PRIORITIES[0]:
+            holders[g].append((w, start))
+    out: Holding = {}
+    for g, held in holders.items():
+        crossing = [w for w, _ in held if parts.home.get(w) != parts.region_of_gap(g)]
+        if not crossing:
+            continue
+        gap = gaps[g]
+        if gap.kind == "visit" and gap.headcount >= 2:
+            if not any(w in replanned for w, _ in held):
+                out.update({(g, w): s for w, s in held})
+            continue
+        out.update({(g, w): s for w, s in held if w in crossing and w not in replanned})
+    return out
+
+
+__all__ = ["bound_scenario", "crossings", "priority_scenario", "region_scenario"]
