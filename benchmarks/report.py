@@ -103,7 +103,8 @@ def _gap_verdict(result: dict[str, Any], limits: dict[str, float]) -> tuple[str,
     proven = result["solver"].get("stages_proven") or {}
     parts, ok = [], True
     for p, limit in limits.items():
-        good = proven.get(p) or (gaps[p] is not None and gaps[p] <= limit)
+        gap = gaps[p]
+        good = proven.get(p) or (gap is not None and gap <= limit)
         ok = ok and bool(good)
         parts.append(f"{p} {fmt(gaps[p], 2)}%{' (proven)' if proven.get(p) else ''}")
     return ", ".join(parts), ok

@@ -52,7 +52,7 @@ def test_ray_plan_passes_the_checker_and_equals_the_in_process_plan(
     assert on_ray.assignments == here.assignments
     extra = on_ray.metrics.model_extra or {}
     kinds = {s["kind"] for s in extra["subproblems"]}
-    assert kinds == {"first", "emergency", "region", "boundary", "bound"}
+    assert kinds == {"first", "phone", "emergency", "region", "boundary", "bound"}
     assert extra["parts"] >= 3
 
 

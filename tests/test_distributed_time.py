@@ -8,7 +8,7 @@ from test_regions import region_phone_rounds, two_borough_week
 from flexbank.checker import check_plan
 from flexbank.distributed.executor import InProcess
 from flexbank.distributed.jobs import Job, solve_job
-from flexbank.distributed.solve import MIN_ROUND_BUILDS, _Run, take
+from flexbank.distributed.run import MIN_ROUND_BUILDS, Run, take
 from flexbank.matching import boundary, regions
 
 
@@ -28,7 +28,7 @@ def test_a_boundary_job_out_of_time_once_built_keeps_what_its_workers_hold() -> 
     assert result.kept_current and result.plan is None
     assert result.build_seconds > 0 and result.candidates > 0
     # taking it changes nothing in the plan so far
-    run = _Run(found.scenario, InProcess(), 60.0, 2, 0, solve_job, None)
+    run = Run(found.scenario, InProcess(), 60.0, 2, 0, solve_job, None)
     run.holding = dict(holding)
     take(run, job, result)
     assert run.holding == holding
@@ -44,7 +44,7 @@ def test_a_boundary_job_with_time_solves_to_a_valid_plan() -> None:
 
 def test_a_round_needs_its_share_of_the_time_left_to_hold_its_builds() -> None:
     found, _ = _neighbourhood()
-    run = _Run(found.scenario, InProcess(), 100.0, 2, 0, solve_job, None)
+    run = Run(found.scenario, InProcess(), 100.0, 2, 0, solve_job, None)
     # half the time left (about 50 of 100 s) is this round's; in this process its jobs
     # run one after another, so each of four gets a quarter of that
     assert run.room(0.1, 0.1)

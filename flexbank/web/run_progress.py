@@ -13,7 +13,8 @@ from flexbank.web.plain import word
 #: The phases of a distributed solve, in plain words.
 PHASES = {
     "first plans": "a first plan for each area",
-    "emergency hours": "covering emergency hours across every area",
+    "emergency hours": "covering emergency hours across every area, and ringing round "
+    "the whole week",
     "regions": "planning each area",
     "first valid plan": "a first whole plan is ready",
     "re-check": "checking every rule again",
