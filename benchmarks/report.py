@@ -347,6 +347,9 @@ def render(results: dict[str, Any], plot_name: str | None = "objective.png") -> 
     scaling = Path(__file__).with_name("scaling-results.md")
     if scaling.exists():  # the distributed solve on Ray (python -m benchmarks.scaling)
         lines += ["", scaling.read_text(encoding="utf-8").rstrip()]
+    unseen = Path(__file__).with_name("region-unseen-results.md")
+    if unseen.exists():  # the region week's other seeds (python -m benchmarks.region_unseen)
+        lines += ["", unseen.read_text(encoding="utf-8").rstrip()]
     lines += published_section()
     return "\n".join(lines) + "\n"
 

@@ -252,7 +252,7 @@ def projection(run: dict[str, Any], cpus: int) -> float:
     return total + max(driver, 0.0)
 
 
-def _judged(region: dict[str, Any]) -> list[str]:
+def judged(region: dict[str, Any]) -> list[str]:
     """Each target of the region week, met or missed."""
     covered, phone, bound = region["covered"], region["phone_round"], region["bound"]
     below = [p for p in PRIORITIES if covered[p] < phone[p] - 1e-6]
@@ -315,7 +315,7 @@ def render(results: dict[str, Any]) -> str:
             + ".",
             f"- Targets: first valid plan under 60 s, every priority at least the whole "
             f"week's phone round, emergency within 2% of its bound, returned within "
-            f"{region['time_limit']:.0f} s: " + "; ".join(_judged(region)) + ".",
+            f"{region['time_limit']:.0f} s: " + "; ".join(judged(region)) + ".",
             f"- Peak memory of the driver: {region['peak_driver_gb']:.2f} GB (target 4 GB: "
             f"{'met' if region['peak_driver_gb'] < 4 else 'missed'}).",
             (
