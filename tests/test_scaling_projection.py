@@ -40,3 +40,22 @@ def test_the_whole_week_phone_round_counts_the_hours_its_plan_reports() -> None:
     hours = _whole_week_phone_round(week)
     assert hours == {p: float(getattr(reported, p)) for p in PRIORITIES}
     assert hours["urgent"] > 0
+
+
+def test_a_week_not_tuned_on_is_judged_against_its_own_phone_round() -> None:
+    from benchmarks.region_unseen import render
+
+    week = {
+        "covered": {"emergency": 99.0, "urgent": 210.0, "routine": 300.0},
+        "phone_round": {"emergency": 98.0, "urgent": 200.0, "routine": 320.0},
+        "bound": {"emergency": 100.0, "urgent": 250.0, "routine": 900.0},
+        "first_valid_seconds": 41.0,
+        "wall_seconds": 590.0,
+        "time_limit": 600.0,
+        "violations": 0,
+        "peak_driver_gb": 0.9,
+        "command": "python -m benchmarks.region_unseen --seeds 7",
+    }
+    row = next(line for line in render({"7": week}).splitlines() if line.startswith("| 7 |"))
+    assert "| 1.010 | 1.050 | 0.938 | 1.00% |" in row
+    assert "phone round missed on routine" in row and "first plan met" in row
