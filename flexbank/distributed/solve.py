@@ -55,10 +55,16 @@ from flexbank.distributed.run import (
     ProgressHook,
     Run,
     covered_hours,
-    hours_key,
 )
 from flexbank.matching import boundary, region_stages, regions
-from flexbank.matching.merge import holding_of, in_minutes, lost_pins, merged_plan, recheck
+from flexbank.matching.merge import (
+    covered_minutes,
+    holding_of,
+    in_minutes,
+    lost_pins,
+    merged_plan,
+    recheck,
+)
 from flexbank.matching.problem import Problem
 from flexbank.models import PRIORITIES, Plan, Scenario
 
@@ -202,11 +208,17 @@ def _finish(run: Run, parts: regions.Split, solved: list[JobResult]) -> Plan:
     run.tell("re-check", 0, 1)
     checking = time.monotonic()
     problem = Problem(scenario)
-    if run.phone is not None and hours_key(scenario, run.phone) > hours_key(scenario, run.holding):
-        run.holding = dict(run.phone)  # never worse than the coordinator's own
-        run.phases.append({"phase": "the whole week's phone round kept", "seconds": 0.0, "jobs": 0})
     assignment = in_minutes(problem, run.holding)
     dropped = recheck(problem, assignment)
+    if run.phone is not None:
+        # never worse than the coordinator's own, as re-checked
+        phone = in_minutes(problem, run.phone)
+        if covered_minutes(problem, phone) > covered_minutes(problem, assignment):
+            assignment, dropped = phone, recheck(problem, phone)
+            run.holding = dict(run.phone)
+            run.phases.append(
+                {"phase": "the whole week's phone round kept", "seconds": 0.0, "jobs": 0}
+            )
     plans = [r.plan for r in run.results if r.plan is not None]
     released = [item for p in plans for item in p.released]
     lost = lost_pins(problem, assignment, released)

@@ -86,16 +86,23 @@ def lost_pins(
     return lost
 
 
+def covered_minutes(problem: Problem, assignment: Mapping[Pair, int]) -> tuple[int, ...]:
+    """Criteria 1-3 of rules.md section 3: the covered minutes of each priority, most
+    pressing first (without the candidate list)."""
+    covered = dict.fromkeys(PRIORITIES, 0)
+    for _, g in assignment:
+        gap = problem.gaps[g]
+        covered[gap.priority] += gap.length
+    return tuple(covered[p] for p in PRIORITIES)
+
+
 def figures(problem: Problem, assignment: Mapping[Pair, int]) -> tuple[float, ...]:
     """rules.md section 3 as a tuple where bigger is better (the figures of
     :func:`flexbank.matching.quality.quality_key`, without the candidate list)."""
-    covered = dict.fromkeys(PRIORITIES, 0)
     continuity = 0
     by_worker: dict[int, dict[int, int]] = defaultdict(dict)
     for (w, g), start in assignment.items():
-        gap = problem.gaps[g]
-        covered[gap.priority] += gap.length
-        continuity += problem.continuity(problem.scenario.workers[w], gap)
+        continuity += problem.continuity(problem.scenario.workers[w], problem.gaps[g])
         by_worker[w][g] = start
     travel = 0
     unfair = 0
@@ -114,7 +121,7 @@ def figures(problem: Problem, assignment: Mapping[Pair, int]) -> tuple[float, ..
                 if wk == week
             )
             unfair += max(0, problem.fair_target(w, week) - got) ** 2
-    return (*(covered[p] for p in PRIORITIES), continuity, -travel, -unfair)
+    return (*covered_minutes(problem, assignment), continuity, -travel, -unfair)
 
 
 def merged_plan(
