@@ -18,14 +18,16 @@ from flexbank.matching import solve, solver
 from flexbank.matching.baseline import phone_round
 from flexbank.matching.bound import LinearBound, Relaxation, relaxation
 from flexbank.matching.decompose import components
+from flexbank.matching.dependencies import links
 from flexbank.matching.legality import Roster
+from flexbank.matching.merge import holding_of, in_minutes
 from flexbank.matching.outcome import PartResult, bounds_of
 from flexbank.matching.plan import build_plan
 from flexbank.matching.problem import Problem
 from flexbank.matching.quality import levels, violations
-from flexbank.matching.solver import Outcome
+from flexbank.matching.solver import Budget, Outcome
 from flexbank.matching.swaps import ring_back
-from flexbank.models import PRIORITIES, Scenario
+from flexbank.models import PRIORITIES, Plan, Scenario
 from flexbank.sample import generate_dict
 from flexbank.validation import load_scenario
 
@@ -384,6 +386,132 @@ def test_weeks_solved_by_neighbourhoods_cover_at_least_the_phone_round(seed: int
     base = extra["baseline_covered_hours"]
     for p in PRIORITIES:
         assert getattr(plan.metrics.covered_hours, p) >= base[p] - 1e-9, p
+
+
+def free_workers_beside_open_gaps(sc: Scenario, plan: Plan) -> list[tuple[str, str]]:
+    """(gap, worker) pairs where the gap is short of workers and the worker, eligible
+    and not on it, could take it as the plan stands without breaking a rule (gaps
+    worked together and gaps that follow another visit left out)."""
+    p = Problem(sc)
+    assignment = in_minutes(p, holding_of(plan))
+    by_worker: dict[int, dict[int, int]] = {}
+    on_gap: dict[int, set[int]] = {}
+    for (w, g), start in assignment.items():
+        by_worker.setdefault(w, {})[g] = start
+        on_gap.setdefault(g, set()).add(w)
+    following = {link.gap for link in links(p)}
+    found = []
+    for g, slot in enumerate(p.gaps):
+        if slot.together or g in following or len(on_gap.get(g, ())) >= slot.headcount:
+            continue
+        for c in p.candidates_for_gap(g, limit=False):
+            if c.worker in on_gap.get(g, ()):
+                continue
+            roster = Roster(p, c.worker, by_worker.get(c.worker, {}))
+            if roster.first_legal_start(g, c.starts)[0] is not None:
+                found.append((slot.id, p.workers[c.worker].id))
+    return found
+
+
+class MovesAnnToTheLongShift:
+    """A neighbourhood search that moves Ann from the short shift to the long one,
+    which only she can work, and frees nobody else (what a neighbourhood holding Ann
+    and the long shift but not the short one does)."""
+
+    def __init__(self, problem: Problem, *args: object, **kwargs: object) -> None:
+        self.problem = problem
+        self.deterministic_time = 0.0
+        self.history: list[object] = []
+        self.stats: dict[str, object] = {}
+
+    def run(
+        self, current: dict[tuple[int, int], int], seconds: float
+    ) -> dict[tuple[int, int], int]:
+        ann = self.problem.worker_by_id["ANN"].index
+        short, long = (self.problem.gap_by_id[g].index for g in ("E1-SHORT", "E2-LONG"))
+        moved = {pair: s for pair, s in current.items() if pair != (ann, short)}
+        moved[(ann, long)] = self.problem.gaps[long].start
+        return moved
+
+
+def test_a_stage_rings_back_on_the_open_gaps_its_search_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the phone round gives Ann (nearest) the short shift and leaves the long one open;
+    # the search moves her to the long one: Bob, free, must then get the short one
+    sc = scenario(
+        [
+            worker("ANN", skills=[{"name": "nursing"}]),
+            worker("BOB", home=place(2)),
+        ],
+        [
+            gap("E1-SHORT", DAY + 9 * HOUR, 2 * HOUR, priority="emergency"),
+            gap("E2-LONG", DAY + 9 * HOUR, 6 * HOUR, priority="emergency", skills=["nursing"]),
+        ],
+    )
+    p = Problem(sc)
+    phone = phone_round(p)
+    assert {(p.workers[w].id, p.gaps[g].id) for w, g in phone} == {("ANN", "E1-SHORT")}
+    monkeypatch.setattr(solver, "MODEL_WEIGHT", 0)  # the stage searches
+    monkeypatch.setattr(solver, "Search", MovesAnnToTheLongShift)
+    optimiser = solver.Optimiser(
+        p,
+        {},
+        set(),
+        workers=1,
+        seed=0,
+        progress=None,
+        clock=0.0,
+        outcome=Outcome(assignment=phone, baseline=phone),
+    )
+    (part,) = components(p)
+    plan = optimiser.stage(part, dict(phone), 0, 5.0, Budget(5.0, True), PartResult())
+    assert {(p.workers[w].id, p.gaps[g].id) for w, g in plan} == {
+        ("ANN", "E2-LONG"),
+        ("BOB", "E1-SHORT"),
+    }
+    assert violations(p, plan) == {}
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_weeks_solved_by_neighbourhoods_leave_no_open_gap_beside_a_free_worker(
+    seed: int,
+) -> None:
+    # a neighbourhood moves workers between gaps; one it frees may fit an open gap the
+    # neighbourhood did not hold: every stage ends by ringing back on its open gaps
+    # (the last stage's are every gap), so no plan leaves such a gap open
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solver, "MODEL_WEIGHT", 40)
+        sc = small(14, 60, seed)
+        plan = solve(sc, time_limit=4, workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    assert free_workers_beside_open_gaps(sc, plan) == []
+
+
+def test_a_part_gives_its_time_to_the_priorities_it_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an emergency-only week (as the emergency stage of a split week): its emergency
+    # stage gets the time the urgent and routine stages would have had, but for the
+    # last stage's tie-breakers
+    sc = small(14, 60, seed=3)
+    only = [g for g in sc.gaps if g.priority == "emergency"]
+    assert only
+    sc = sc.model_copy(update={"gaps": only, "pinned": []})
+    shares: dict[str, float] = {}  # priority -> its stage's share of the time left
+    stage = solver.Optimiser.stage
+
+    def record(self, part, plan, k, stage_seconds, budget, *args, **kwargs):  # type: ignore[no-untyped-def]
+        shares.setdefault(PRIORITIES[k], stage_seconds / budget.left())
+        return stage(self, part, plan, k, stage_seconds, budget, *args, **kwargs)
+
+    monkeypatch.setattr(solver.Optimiser, "stage", record)
+    solve(sc, time_limit=10, workers=1, seed=0)
+    emergency = solver.PRIORITY_SHARE["emergency"]
+    assert "urgent" not in shares
+    assert shares["emergency"] == pytest.approx(emergency / (emergency + solver.TIE_BREAK_SHARE))
+    assert shares["emergency"] > 0.8
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,9 +21,10 @@ from typing import Literal
 from flexbank.matching.baseline import phone_round
 from flexbank.matching.bound import LinearBound
 from flexbank.matching.merge import in_minutes
+from flexbank.matching.optimise import optimise
 from flexbank.matching.plan import EXPLAIN_SECONDS_PER_PAIR, build_plan, sort_pins
 from flexbank.matching.problem import Problem
-from flexbank.matching.solver import optimise, quality_key
+from flexbank.matching.solver import quality_key
 from flexbank.models import PRIORITIES, Plan, Scenario
 
 #: Share of the emergency stage's time one solve of its relaxation may take: its bound

@@ -12,8 +12,9 @@ from flexbank.matching.baseline import phone_round
 from flexbank.matching.dependencies import keep_dependencies
 from flexbank.matching.explain import Explainer
 from flexbank.matching.model import Pair
+from flexbank.matching.optimise import optimise
 from flexbank.matching.problem import Problem, hours
-from flexbank.matching.solver import Outcome, ProgressHook, optimise, quality_key
+from flexbank.matching.solver import Outcome, ProgressHook, quality_key
 from flexbank.models import (
     PRIORITIES,
     Assignment,

@@ -8,7 +8,9 @@
    usually proven; the urgent model adds the urgent candidates and holds the emergency
    minutes reached; the routine model holds both and goes on to continuity, travel
    and fairness. After each stage the lower priorities are refilled by the phone round,
-   so there is always a complete plan to start the next stage from.
+   so there is always a complete plan to start the next stage from, and the stage's
+   own open gaps are rung back, handed over but never dropped (:mod:`swaps`). A part's
+   time goes to the priorities it has gaps of.
 4. A stage whose model is too large is improved by large-neighbourhood search
    (:mod:`neighbourhood`) instead of one model.
 5. The bound per priority is the better of what CP-SAT proved and the linear
@@ -23,7 +25,9 @@
    by neighbourhoods from its best plan (:func:`slide.catch_up`).
 
 Every candidate plan is compared by its exact section 3 key before it is kept, and
-the final plan is re-checked against every hard rule (:mod:`legality`).
+the final plan is re-checked against every hard rule (:mod:`legality`). The entry
+point, one solve of a week, is :func:`flexbank.matching.optimise.optimise`; this module
+holds the optimiser of its parts.
 """
 
 from __future__ import annotations
@@ -33,9 +37,8 @@ import time
 from collections.abc import Callable, Collection, Mapping
 
 from flexbank.matching.baseline import phone_round
-from flexbank.matching.bound import LinearBound, Relaxation
-from flexbank.matching.decompose import Component, components
-from flexbank.matching.dependencies import keep_dependencies
+from flexbank.matching.bound import Relaxation
+from flexbank.matching.decompose import Component
 from flexbank.matching.floors import (
     floors_of,
     lift,
@@ -46,7 +49,7 @@ from flexbank.matching.floors import (
 )
 from flexbank.matching.model import Pair
 from flexbank.matching.neighbourhood import Search, pin
-from flexbank.matching.outcome import Outcome, PartResult, bounds_of, cut_short
+from flexbank.matching.outcome import Outcome, PartResult
 from flexbank.matching.problem import PRIORITY_RANK, Problem
 from flexbank.matching.quality import levels, quality_key, repair, violations
 from flexbank.matching.slide import CATCH_UP_SHARE, Slide, catch_up, last_stage
@@ -84,6 +87,10 @@ LIFT_SHARE = 0.7
 #: 120 x 900 weeks, 60 s: urgent 1.044-1.240 of the phone round against 1.044-1.079
 #: with 0.4, routine still above it).
 PRIORITY_SHARE = {"emergency": 0.25, "urgent": 0.75, "routine": 0.35}
+#: A part with no routine gap still has the last stage's tie-breakers: their weight.
+#: (The emergency stage of a split week, emergency gaps only, gave its emergency hours
+#: about 15% of its time when every priority counted whether it had gaps or not.)
+TIE_BREAK_SHARE = 0.05
 FINAL_STAGES = ("routine", "continuity", "travel", "unfairness")
 #: A neighbourhood search settles routine hours and continuity; travel and fairness
 #: are left to the models solved whole.
@@ -122,6 +129,11 @@ class Optimiser:
         self.guide: Relaxation | None = None
         self.deterministic_time = 0.0  # CP-SAT's, over every model so far
 
+    def searched(self, part: Component) -> bool:
+        """Whether some stage of ``part`` is too heavy to be solved as one model (see
+        :data:`MODEL_WEIGHT`): improved by neighbourhood search instead."""
+        return stage_weight(self.problem, part.workers, part.gaps) > MODEL_WEIGHT
+
     def _stage_gaps(self, part: Component, k: int) -> set[int]:
         gaps = self.problem.gaps
         return {g for g in part.gaps if PRIORITY_RANK[gaps[g].priority] <= k}
@@ -144,11 +156,12 @@ class Optimiser:
         # kept back for a plan that falls below the phone round on some priority
         reserve = seconds * FLOOR_SHARE
         budget.total -= reserve
+        present = {self.problem.gaps[g].priority for g in part.gaps}
         for k, priority in enumerate(PRIORITIES):
             left = budget.left()
             if left <= 0.05:
                 break
-            share = PRIORITY_SHARE[priority] / sum(PRIORITY_SHARE[p] for p in PRIORITIES[k:])
+            share = _share(priority, present) / sum(_share(p, present) for p in PRIORITIES[k:])
             stage_gaps = self._stage_gaps(part, k)
             if not any(self.problem.gaps[g].priority == priority for g in stage_gaps):
                 result.proven[priority] = True
@@ -262,16 +275,25 @@ class Optimiser:
             self.deterministic_time += search.deterministic_time
             self.outcome.history.extend(search.history)
             self._count(search)
-        # refill the lower priorities, so the next stage starts from a whole plan
+        # refill the lower priorities, so the next stage starts from a whole plan; then
+        # ring back on the stage's open gaps too: a search that moved a worker can
+        # leave them free for an open gap it did not hold (measured on the emergency
+        # gaps of the 1,000 x 8,000 week: a 7-hour shift left open beside a free worker)
         lower = [g for g in part.gaps if g not in stage_gaps]
         completed = phone_round(self.problem, found, only=lower)
         refill = Budget(stage_seconds * RING_BACK_SHARE, self.workers == 1)
         completed = ring_back(
+            self.problem, completed, self.kept, only=lower, out_of_time=_spent(refill, budget)
+        )
+        # the stage's own gaps: handed over, never dropped (a drop could take the lower
+        # priorities below the floors a lift or a slide brought them to)
+        completed = ring_back(
             self.problem,
             completed,
             self.kept,
-            only=lower,
+            only=stage_gaps,
             out_of_time=_spent(refill, budget),
+            drop=False,
         )
         if floors is not None:
             return completed
@@ -322,119 +344,13 @@ class Optimiser:
             entry["gained_minutes"] += sum(stats.gain)
 
 
-def optimise(
-    problem: Problem,
-    kept: Mapping[Pair, int],
-    *,
-    time_limit: float = 30.0,
-    workers: int = 2,
-    seed: int = 0,
-    progress: ProgressHook | None = None,
-    fixed_starts: set[Pair] | None = None,
-    relaxation: bool = True,
-    lp_share: float = LP_SHARE,
-) -> Outcome:
-    """The best assignment found within ``time_limit`` seconds, never worse than the baseline.
-
-    ``relaxation`` False leaves the linear relaxation out (no relaxation neighbourhoods,
-    bounds from the candidates and the proofs only): for a part of a larger week whose
-    bound is worked out elsewhere. ``lp_share``: the share of ``time_limit`` one solve
-    of the relaxation may take at most (wall clock)."""
-    clock = time.monotonic()
-    fixed_starts = fixed_starts if fixed_starts is not None else set(kept)
-    baseline = phone_round(problem, kept)
-    outcome = Outcome(assignment=dict(baseline), baseline=dict(baseline))
-    outcome.first_feasible_seconds = time.monotonic() - clock
-    if not problem.candidates:
-        outcome.proven = {name: True for name, _ in STAGES}
-        outcome.bounds = dict.fromkeys(PRIORITIES, 0.0)
-        outcome.bound_source = dict.fromkeys(PRIORITIES, "proof")
-        outcome.seconds = time.monotonic() - clock
-        return outcome
-    # with one worker the budget is deterministic time only (see Budget)
-    deterministic = workers == 1
-    budget = Budget(
-        time_limit if deterministic else time_limit - (time.monotonic() - clock), deterministic
-    )
-    parts = sorted(components(problem, kept), key=lambda p: (p.candidates, min(p.workers)))
-    outcome.parts = len(parts)
-    optimiser = Optimiser(
-        problem,
-        kept,
-        fixed_starts,
-        workers=workers,
-        seed=seed,
-        progress=progress,
-        clock=clock,
-        outcome=outcome,
-    )
-    # the relaxation, built once: it guides the neighbourhoods and bounds the plan
-    lp_seconds = None if deterministic else lp_share * time_limit
-    linear = LinearBound(problem, kept) if relaxation else None
-    reserve = min(lp_share * time_limit, 2 * linear.build_seconds) if linear else 0.0
-    if any(stage_weight(problem, p.workers, p.gaps) > MODEL_WEIGHT for p in parts):
-        outcome.mode = "staged + neighbourhoods"
-        if linear is not None:
-            optimiser.guide = linear.solve(_minutes(problem, baseline), lp_seconds)
-            reserve = min(lp_share * time_limit, optimiser.guide.seconds - linear.build_seconds)
-    if not deterministic:
-        budget.total -= reserve
-    ring_budget = Budget(time_limit * RING_BACK_SHARE, deterministic)
-    plan = ring_back(problem, baseline, kept, out_of_time=lambda: ring_budget.left() <= 0)
-    results: list[PartResult] = []
-    remaining = sum(p.candidates for p in parts)
-    for part in parts:
-        share = budget.left() * part.candidates / max(remaining, 1)
-        remaining -= part.candidates
-        before = optimiser.deterministic_time
-        plan, result = optimiser.solve_part(part, plan, max(share, 0.2))
-        budget.charge(optimiser.deterministic_time - before)
-        results.append(result)
-    plan = keep_dependencies(problem, plan)  # rule 13 as plan.py reads it, before comparing
-    if quality_key(problem, plan) >= quality_key(problem, baseline):
-        outcome.assignment = plan
-    outcome.repaired = repair(problem, outcome.assignment)
-    relaxed = (
-        linear.solve(_minutes(problem, outcome.assignment), lp_seconds, known=optimiser.guide)
-        if linear is not None
-        else Relaxation()
-    )
-    outcome.relaxation_seconds = relaxed.seconds
-    relaxed_at = time.monotonic() - clock
-    outcome.bounds, outcome.bound_source = bounds_of(problem, results, relaxed)
-    outcome.proven = {}
-    if not outcome.repaired:
-        for priority in PRIORITIES:
-            outcome.proven[priority] = all(r.proven.get(priority, False) for r in results)
-    # a level whose covered minutes reach an upper bound is optimal, whoever found it;
-    # the proofs hold for the whole bank only where no candidate list was cut short
-    covered = levels(problem, outcome.assignment)[:3]
-    holding = True
-    for level, priority in enumerate(PRIORITIES):
-        capped = cut_short(problem, level)
-        reached = covered[level] >= outcome.bounds[priority] - 1e-9
-        holding = holding and (reached or (outcome.proven.get(priority, False) and not capped))
-        outcome.proven[priority] = holding
-        if holding:
-            times = [r.proof_seconds.get(priority) for r in results]
-            outcome.proof_seconds[priority] = (
-                max((t for t in times if t is not None), default=0.0)
-                if all(t is not None for t in times)
-                else relaxed_at  # proven by reaching the relaxation's bound
-            )
-    for priority in PRIORITIES:
-        if priority in relaxed.bounds and progress is not None:
-            progress(
-                Progress(
-                    time.monotonic() - clock,
-                    "bound",
-                    priority,
-                    float(covered[PRIORITIES.index(priority)]),
-                    outcome.bounds[priority],
-                )
-            )
-    outcome.seconds = time.monotonic() - clock
-    return outcome
+def _share(priority: str, present: Collection[str]) -> float:
+    """A priority's weight in a part's time: none where the part has no gap of it, but
+    for the last stage's tie-breakers (continuity, travel, fairness), which every part
+    has."""
+    if priority in present:
+        return PRIORITY_SHARE[priority]
+    return TIE_BREAK_SHARE if priority == PRIORITIES[-1] else 0.0
 
 
 def _spent(*budgets: Budget) -> Callable[[], bool]:
@@ -452,11 +368,6 @@ def stage_weight(problem: Problem, workers: Collection[int], gaps: Collection[in
     return total
 
 
-def _minutes(problem: Problem, assignment: Mapping[Pair, int]) -> dict[str, float]:
-    covered = levels(problem, assignment)
-    return {p: float(covered[i]) for i, p in enumerate(PRIORITIES)}
-
-
 __all__ = [
     "STAGES",
     "Budget",
@@ -465,7 +376,6 @@ __all__ = [
     "ProgressHook",
     "StagedSolve",
     "levels",
-    "optimise",
     "quality_key",
     "repair",
     "violations",

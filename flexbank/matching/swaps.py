@@ -30,8 +30,15 @@ REACH = 36 * 60
 class Ringback:
     """The plan being improved, with every worker's roster."""
 
-    def __init__(self, problem: Problem, plan: Mapping[Pair, int], kept: Collection[Pair]) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        plan: Mapping[Pair, int],
+        kept: Collection[Pair],
+        drop: bool = True,
+    ) -> None:
         self.problem = problem
+        self.drop = drop  # a busy worker may drop a less pressing gap for an open one
         self.plan = dict(plan)
         self.kept = set(kept)
         by_worker: dict[int, dict[int, int]] = defaultdict(dict)
@@ -114,7 +121,7 @@ class Ringback:
                     self._assign(w, other, before)
                     continue
                 self._assign(w, g, start)
-                if self._place(other, exclude=w) or self.worth(other) < worth:
+                if self._place(other, exclude=w) or (self.drop and self.worth(other) < worth):
                     self.moves += 1
                     return True
                 # neither handed over nor worth dropping: undo
@@ -131,10 +138,12 @@ def ring_back(
     only: Collection[int] | None = None,
     out_of_time: Callable[[], bool] = lambda: False,
     passes: int = 3,
+    drop: bool = True,
 ) -> dict[Pair, int]:
     """``plan`` improved by ringing back on every open gap (of ``only``), most pressing
-    first, until a pass finds nothing or time runs out."""
-    state = Ringback(problem, plan, kept)
+    first, until a pass finds nothing or time runs out. With ``drop`` False no gap is
+    dropped, only handed over: every priority keeps at least its hours."""
+    state = Ringback(problem, plan, kept, drop)
     gaps = problem.gaps
     order = sorted(
         range(len(gaps)) if only is None else only,
