@@ -106,7 +106,7 @@ def _gap_verdict(result: dict[str, Any], limits: dict[str, float]) -> tuple[str,
         gap = gaps[p]
         good = proven.get(p) or (gap is not None and gap <= limit)
         ok = ok and bool(good)
-        parts.append(f"{p} {fmt(gaps[p], 2)}%{' (proven)' if proven.get(p) else ''}")
+        parts.append(f"{p} {fmt(gap, 2)}%{' (proven)' if proven.get(p) else ''}")
     return ", ".join(parts), ok
 
 

@@ -162,8 +162,7 @@ class Optimiser:
             if left <= 0.05:
                 break
             share = _share(priority, present) / sum(_share(p, present) for p in PRIORITIES[k:])
-            stage_gaps = self._stage_gaps(part, k)
-            if not any(self.problem.gaps[g].priority == priority for g in stage_gaps):
+            if priority not in present:
                 result.proven[priority] = True
                 result.bounds[priority] = 0.0
                 if k < len(PRIORITIES) - 1:
@@ -174,7 +173,7 @@ class Optimiser:
         if left <= 0.5:
             return plan, result
         if not reaches(self.problem, plan, part, floors):
-            if stage_weight(self.problem, part.workers, part.gaps) <= MODEL_WEIGHT:
+            if not self.searched(part):
                 return raise_to_floors(self, part, plan, floors, left, budget, result), result
             plan = lift(self, part, plan, floors, left * LIFT_SHARE, budget, result)
             left = budget.left()
